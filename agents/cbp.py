@@ -1,0 +1,175 @@
+"""U.S. Customs and Border Protection: Border Patrol in the nine sectors, Field Operations at
+the ports, and the port appointment system (CBP One)."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from mesa.discrete_space import FixedAgent
+
+from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTOR_DANGER, SECTORS
+from model.calendar import Bag
+from model.states import State
+
+
+class BorderPatrolSector(FixedAgent):
+    """Border Patrol in one sector: finite agents watch the line; people who surrender take
+    agents off the line to process them, so heavy arrivals let more evaders get away."""
+
+    def __init__(self, model, sector: str, agents: float):
+        super().__init__(model)
+        self.sector, self.index = sector, SECTORS.index(sector)
+        self.agents = agents
+        self.cell = model.border.grid._cells[(self.index * COLS_PER_SECTOR + COLS_PER_SECTOR // 2, LINE_ROW)]
+        self.arrivals = self.arrivals_yesterday = 0.0  # people encountered (processing load)
+        self.crossers = 0.0  # people who tried to cross here today
+        self.crossers_week = 0.0
+
+    def catch_probability(self) -> float:
+        """Chance an evader is caught: presence relative to a normal posting, less agents busy processing."""
+        bp = self.model.levers.border_patrol
+        normal = bp.agents * bp.allocation[self.sector]
+        presence = (self.agents / normal) ** 0.5 if normal > 0 else 1.0
+        busy = min(0.9, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
+        return max(0.0, min(0.99, bp.apprehension * presence * (1.0 - busy)))
+
+    def crossing(self, surrender: bool, people: float) -> bool:
+        """One crossing here; True if it ends in an encounter."""
+        m = self.model
+        self.crossers += people
+        self.crossers_week += people
+        p = m.levers.border_patrol.surrender_caught if surrender else self.catch_probability()
+        caught = m.random.random() < p
+        if not surrender:
+            m.info.report_crossing(self.index, people, caught)
+        if caught:
+            self.arrivals += people
+        return caught
+
+    def end_of_day(self) -> None:
+        self.arrivals_yesterday, self.arrivals, self.crossers = self.arrivals, 0.0, 0.0
+
+    @property
+    def danger(self) -> float:
+        return SECTOR_DANGER[self.sector]
+
+
+def reallocate(sectors: list[BorderPatrolSector], total: float, rate: float) -> None:
+    """Move a share of agents toward the sectors that saw more crossings per agent this week."""
+    load = [s.crossers_week for s in sectors]
+    if sum(load) <= 0 or rate <= 0:
+        return
+    moved = rate * sum(s.agents for s in sectors)
+    for s in sectors:
+        s.agents *= 1 - rate
+    for s, w in zip(sectors, load, strict=True):
+        s.agents += moved * w / sum(load)
+        s.crossers_week = 0.0
+    scale = total / sum(s.agents for s in sectors)
+    for s in sectors:
+        s.agents *= scale
+
+
+class PortOfEntry(FixedAgent):
+    """Field Operations at one port: processes people who walk up without an appointment,
+    up to its share of the daily capacity; the rest wait on its list in the city."""
+
+    def __init__(self, model, city: int):
+        super().__init__(model)
+        self.city = city
+        self.name = CITIES[city].port
+        self.cell = model.border.grid._cells[(CITIES[city].col, LINE_ROW)]
+        self.line: deque = deque()
+        self.queued = 0.0
+
+    @property
+    def capacity(self) -> float:
+        return self.model.levers.ports.walkup_capacity / len(CITIES)
+
+    def expected_wait(self) -> float:
+        return self.queued / self.capacity if self.capacity > 0 else 1e6
+
+    def join(self, traveller) -> None:
+        traveller.move(State.WAITING_APPOINTMENT)
+        traveller.ticket += 1  # no pending wake-up: they are in line
+        self.line.append(traveller)
+        self.queued += traveller.people
+
+    def process(self) -> list:
+        """Who is seen today, oldest first."""
+        seen, room = [], self.capacity
+        while self.line and (room >= self.line[0].people or (room > 0 and self.model.random.random()
+                                                               < room / self.line[0].people)):
+            t = self.line.popleft()
+            self.queued -= t.people
+            room -= t.people
+            seen.append(t)
+        if not self.model.levers.ports.asylum_open:  # a closed port turns everyone in line away
+            seen.extend(self.line)
+            self.line.clear()
+            self.queued = 0.0
+        return seen
+
+
+class AppointmentSystem:
+    """CBP One: requests from people in border cities; each day's slots go half to the
+    longest-waiting requests and half at random (the shares are a lever)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.order: deque = deque()
+        self.waiting = Bag()
+        self.queued = 0.0
+
+    def expected_wait(self) -> float:
+        slots = self.model.levers.appointments.slots
+        return self.queued / slots if slots > 0 else 1e6
+
+    def register(self, traveller) -> None:
+        m = self.model
+        traveller.move(State.WAITING_APPOINTMENT)
+        self.order.append(traveller)
+        self.waiting.add(traveller)
+        self.queued += traveller.people
+        # They reconsider when their patience runs out, if no appointment comes first.
+        left = max(1, int(traveller.patience - traveller.waited))
+        m.calendar.add(m.day + left, traveller, "decide")
+        traveller.registered = m.day
+
+    def withdraw(self, traveller) -> None:
+        if traveller in self.waiting:
+            self.waiting.discard(traveller)
+            self.queued -= traveller.people
+            traveller.waited += self.model.day - traveller.registered
+
+    def allocate(self) -> list:
+        """Today's appointment holders."""
+        m, lev = self.model, self.model.levers.appointments
+        if not lev.active:
+            return []
+        holders, oldest = [], lev.slots * lev.oldest_share
+        room = lev.slots
+        while self.order and room > 0 and lev.slots - room < oldest:
+            t = self.order.popleft()
+            if t in self.waiting:
+                holders.append(t)
+                self._take(t)
+                room -= t.people
+        while len(self.waiting) and room > 0:
+            (t,) = self.waiting.draw(m.random, 1)
+            holders.append(t)
+            self._take(t)
+            room -= t.people
+        return holders
+
+    def _take(self, t) -> None:
+        self.withdraw(t)
+        t.ticket += 1
+
+    def cancel_all(self) -> list:
+        """The programme ends: every request and appointment is cancelled."""
+        people = list(self.waiting.items)
+        for t in people:
+            self.withdraw(t)
+        self.order.clear()
+        return people

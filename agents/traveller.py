@@ -1,0 +1,246 @@
+"""What every traveller (single adult, family, unaccompanied child) has and does.
+
+A traveller sets out, is carried north to a border city (or stopped by Mexico on the
+way), and there decides, from its own beliefs, what to try: cross and ask for asylum,
+cross and evade, walk up to a port, wait for an appointment, wait, or go home. Beliefs
+are (chance of getting in, chance of being removed far away) for each option; they move
+with the traveller's own outcomes and toward what others report. Deterrence, surges
+before announced changes and shifts between sectors come from these choices.
+"""
+
+from __future__ import annotations
+
+import math
+
+from mesa.discrete_space import CellAgent
+
+from model.border import CITIES, SECTORS
+from model.params import GROUPS, KINDS
+from model.policy import Option
+from model.states import State
+
+CHOICES = ("surrender", "evade", "port", "appointment", "wait", "give_up", "send_child")
+SURRENDER, EVADE, PORT, APPOINTMENT, WAIT, GIVE_UP, SEND_CHILD = range(7)
+IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
+SLOT = {Option.SURRENDER: 0, Option.PORT: 1, Option.APPOINTMENT: 2}
+"""Where each option's (enter, far) belief sits in `Traveller.belief`."""
+
+
+class Traveller(CellAgent):
+    """One agent stands for `model.scale` travellers alike (families: `scale` families)."""
+
+    kind = "single"
+
+    def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1):
+        super().__init__(model)
+        self.group, self.g, self.k = group, GROUPS.index(group), KINDS.index(self.kind)
+        self.size = size  # people in the unit (a family's members; 1 otherwise)
+        self.claim, self.risk, self.patience = claim, risk, patience
+        self.state = State.TRAVELLING
+        self.ticket = 0
+        self.city = self.sector = None
+        self.belief: list[float] | None = None  # [enter, far] for surrender, port, appointment
+        self.waited = 0.0  # days spent waiting in Mexico on this journey
+        self.encounters, self.last_encounter = 0, -10**6
+        self.hearing_day = None
+        model.census.enter(self.state, self.people)
+
+    # -- bookkeeping ---------------------------------------------------------------
+    @property
+    def people(self) -> int:
+        return self.size * self.model.scale
+
+    @property
+    def counted_as(self) -> str:
+        """The demographic CBP counts this unit's members under."""
+        return self.kind
+
+    def move(self, state: State) -> None:
+        m = self.model
+        m.census.move(self.state, state, self.people)
+        if self.state in IN_CITY:
+            m.in_city.discard(self)
+        if state in IN_CITY:
+            m.in_city.add(self)
+        self.state = state
+
+    def retire(self) -> None:
+        """Leave the simulation for good (the census keeps counting the person in its last state)."""
+        self.model.in_city.discard(self)
+        self.ticket += 1
+        self.cell = None
+        self.remove()
+
+    def place_in_city(self, city: int) -> None:
+        m = self.model
+        self.city = city
+        self.cell = m.random.choice(m.border.city_cells[city])
+
+    # -- the journey ---------------------------------------------------------------
+    def set_out(self) -> None:
+        """Leave from southern Mexico toward a border city chosen from the routes and the news."""
+        m = self.model
+        self.move(State.TRAVELLING)
+        self.waited = 0.0
+        self.city = m.choose_city(self)
+        self.cell = m.random.choice(m.border.south_cells)
+        m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.travel_days)), self, "arrive")
+
+    def arrive(self) -> bool:
+        """Reach the border city, unless Mexican authorities stop the trip on the way."""
+        m = self.model
+        if m.mexico.interdicts(self):
+            return False
+        self.place_in_city(self.city)
+        self.move(State.STAGING)
+        if self.belief is None:
+            self.belief = list(m.shared_belief(self))
+        return True
+
+    # -- deciding ------------------------------------------------------------------
+    def refresh_beliefs(self) -> None:
+        """Move each belief part of the way toward what others report."""
+        m, w = self.model, self.model.beh.social_weight
+        b = self.belief
+        for i, shared in enumerate(m.shared_belief(self)):
+            b[i] += w * (shared - b[i])
+
+    def learn(self, option: int, entered: bool, far: bool) -> None:
+        """Update the belief about the option just tried with its outcome."""
+        if self.belief is None or option not in SLOT:
+            return
+        w = self.model.beh.own_weight
+        i = 2 * SLOT[option]
+        self.belief[i] += w * ((1.0 if entered else 0.0) - self.belief[i])
+        self.belief[i + 1] += w * ((1.0 if far else 0.0) - self.belief[i + 1])
+
+    def value(self, enter: float, far: float) -> float:
+        beh = self.model.beh
+        return enter * beh.entry_value - far * beh.removal_cost - (1.0 - enter - far) * beh.return_cost
+
+    def choices(self) -> dict[int, float]:
+        """The value of each option open to this traveller today."""
+        m, beh, levers = self.model, self.model.beh, self.model.levers
+        b = self.belief
+        city = CITIES[self.city]
+        crowd = 1.0 + m.crowding[self.city]
+        day_cost = beh.wait_cost * crowd
+        danger = beh.danger_weight / self.risk
+        left = self.patience - self.waited
+        values = {SURRENDER: self.value(b[0], b[1]) - 0.5 * danger * m.danger[city.sector]}
+        sector, catch = m.best_evasion(self)
+        got_away = beh.entry_value * (1.0 - beh.claim_value * self.claim)
+        values[EVADE] = ((1 - catch) * got_away + catch * self.value(b[0], b[1])
+                         - danger * m.danger[sector] - beh.evade_cost)
+        if levers.ports.asylum_open:
+            values[PORT] = self.value(b[2], b[3]) - day_cost * m.ports[self.city].expected_wait()
+        if levers.appointments.active and self.kind != "uc":
+            wait = m.appointments.expected_wait()
+            if wait < left:
+                values[APPOINTMENT] = self.value(b[4], b[5]) - day_cost * wait
+        best = max(values.values())
+        if left > 0:
+            values[WAIT] = best - day_cost * beh.reconsider_days - beh.choice_noise
+            ahead = m.info.upcoming(m.day, beh.anticipation_days)
+            if ahead is not None:
+                effective, table = ahead
+                future = self.future_best(table, values)
+                values[WAIT] = max(values[WAIT], future - day_cost * (effective - m.day))
+                self.awaited = effective
+        values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
+        return values
+
+    def future_best(self, table: dict, now: dict) -> float:
+        """Best option after an announced change: today's values shifted by what the rules imply."""
+        m = self.model
+        claims = self.claim > m.levers.processing.fear_threshold
+        best = -math.inf
+        for option, o in ((SURRENDER, Option.SURRENDER), (PORT, Option.PORT), (APPOINTMENT, Option.APPOINTMENT)):
+            e1, f1 = table[(self.group, self.kind, claims, o)]
+            e0, f0 = m.outlook[(self.group, self.kind, claims, o)]
+            if option in now:
+                best = max(best, now[option] + self.value(e1, f1) - self.value(e0, f0))
+            elif e1 > 0:  # an option the change opens
+                best = max(best, self.value(e1, f1))
+        return best
+
+    def decide(self) -> None:
+        """Choose among the options by their values (logit), and act on the choice."""
+        m = self.model
+        self.refresh_beliefs()
+        self.awaited = None
+        values = self.choices()
+        choice = m.logit(values)
+        self.act(choice)
+
+    def act(self, choice: int) -> None:
+        m = self.model
+        m.tally_choice(self, choice)
+        if choice in (SURRENDER, EVADE):
+            m.crossings.append((self, choice))
+        elif choice == PORT:
+            m.ports[self.city].join(self)
+        elif choice == APPOINTMENT:
+            m.appointments.register(self)
+        elif choice == WAIT:
+            days = 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
+            if self.awaited is not None:
+                days = max(1, self.awaited - m.day)
+            self.waited += days
+            m.calendar.add(m.day + days, self, "decide")
+        elif choice == GIVE_UP:
+            self.move(State.GAVE_UP)
+            self.retire()
+
+    # -- after CBP -----------------------------------------------------------------
+    def back_in_mexico(self, state: State, city: int | None = None) -> None:
+        """Returned to a Mexican border city (expelled, returned, or enrolled in MPP)."""
+        m = self.model
+        self.place_in_city(self.city if city is None else city)
+        self.move(state)
+        if state == State.MPP:
+            self.hearing_day = m.day + max(1, int(m.random.expovariate(1.0 / m.levers.mpp.hearing_days)))
+            self.reconsider_in_mpp()
+        else:
+            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days)), self, "decide")
+
+    def reconsider_in_mpp(self) -> None:
+        m = self.model
+        nxt = m.day + 1 + int(m.random.expovariate(1.0 / (3 * m.beh.reconsider_days)))
+        m.calendar.add(min(nxt, self.hearing_day), self, "mpp")
+
+    def mpp_day(self) -> None:
+        """Waiting in Mexico under MPP: attend the hearing when it comes, or give the case up."""
+        m = self.model
+        if m.day >= self.hearing_day:
+            m.hearing(self)
+            return
+        self.refresh_beliefs()
+        beh = m.beh
+        stay = m.levers.mpp.relief * beh.entry_value - beh.wait_cost * (1 + m.crowding[self.city]) * (
+            self.hearing_day - m.day)
+        values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - self.claim)}
+        sector, catch = m.best_evasion(self)
+        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * beh.removal_cost \
+            - beh.danger_weight / self.risk * m.danger[sector] - beh.evade_cost
+        choice = m.logit(values)
+        if choice == WAIT:
+            self.reconsider_in_mpp()
+            return
+        m.today["mpp_abandoned"] += self.people
+        self.hearing_day = None
+        self.move(State.STAGING)
+        self.act(choice)
+
+    def removed(self, reattempt: float, mean_days: float, state: State) -> None:
+        """Sent far away (to the origin, or south by Mexico); may set out again later."""
+        m = self.model
+        self.move(state)
+        if m.random.random() < reattempt:
+            self.cell = m.random.choice(m.border.south_cells)
+            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean_days)), self, "set_out")
+        else:
+            self.retire()
+
+
+__all__ = ["Traveller", "CHOICES", "SECTORS"]

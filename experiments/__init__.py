@@ -1,0 +1,1 @@
+"""Running borderflow: the command line and the named scenario files."""

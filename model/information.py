@@ -1,0 +1,82 @@
+"""What travellers learn from each other.
+
+Outcomes (who got in, who was sent back, who was flown home) are reported by nationality
+group, kind of traveller and option; they reach others after `info_lag_days` (contacts,
+messages, news) and fade with a half-life. Border Patrol's catch rate of evaders is
+shared the same way by sector. Announced policy changes reach travellers after the same
+lag. Nothing here decides anything: travellers read it and decide for themselves.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from model.border import SECTORS
+from model.params import GROUPS, KINDS
+from model.policy import Option
+
+PRIOR_WEIGHT = 3.0  # pseudo-trials of the rule-implied outlook behind every signal
+
+
+class Information:
+    def __init__(self, lag_days: int, halflife_days: float):
+        shape = (len(GROUPS), len(KINDS), len(Option))
+        self.shape = shape
+        self.decay = 0.5 ** (1.0 / halflife_days)
+        self.trials, self.enter, self.far = (np.zeros(shape) for _ in range(3))
+        self.sector_tries, self.sector_caught = np.zeros(len(SECTORS)), np.zeros(len(SECTORS))
+        self._today = self._blank()
+        self._pipe: deque = deque(self._blank() for _ in range(lag_days))
+        self.announcements: list = []  # (known_from_day, effective_day, outlook table after the change)
+
+    def _blank(self):
+        return [np.zeros(self.shape), np.zeros(self.shape), np.zeros(self.shape),
+                np.zeros(len(SECTORS)), np.zeros(len(SECTORS))]
+
+    def report(self, g: int, k: int, option: int, n: float, entered: bool, far: bool) -> None:
+        t = self._today
+        t[0][g, k, option] += n
+        if entered:
+            t[1][g, k, option] += n
+        if far:
+            t[2][g, k, option] += n
+
+    def report_crossing(self, sector: int, n: float, caught: bool) -> None:
+        self._today[3][sector] += n
+        if caught:
+            self._today[4][sector] += n
+
+    def end_of_day(self) -> None:
+        """Today's news joins the pipe; the news of `lag` days ago becomes common knowledge."""
+        self._pipe.append(self._today)
+        arrived = self._pipe.popleft()
+        d = self.decay
+        self.trials = self.trials * d + arrived[0]
+        self.enter = self.enter * d + arrived[1]
+        self.far = self.far * d + arrived[2]
+        self.sector_tries = self.sector_tries * d + arrived[3]
+        self.sector_caught = self.sector_caught * d + arrived[4]
+        self._today = self._blank()
+
+    def signal(self, g: int, k: int, option: int, prior: tuple[float, float]) -> tuple[float, float]:
+        """Shared belief (chance to enter, chance of removal far away), shrunk to the rules' outlook."""
+        n = self.trials[g, k, option]
+        w = PRIOR_WEIGHT
+        return ((self.enter[g, k, option] + w * prior[0]) / (n + w),
+                (self.far[g, k, option] + w * prior[1]) / (n + w))
+
+    def catch_rate(self, sector: int, prior: float) -> float:
+        """Shared estimate of the chance an evader is caught in a sector."""
+        return (self.sector_caught[sector] + PRIOR_WEIGHT * prior) / (self.sector_tries[sector] + PRIOR_WEIGHT)
+
+    def announce(self, known_from: int, effective: int, table: dict) -> None:
+        self.announcements.append((known_from, effective, table))
+
+    def upcoming(self, day: int, horizon: int):
+        """The next announced change travellers know of today, if it is within the horizon."""
+        for known, effective, table in self.announcements:
+            if known <= day < effective <= day + horizon:
+                return effective, table
+        return None

@@ -1,0 +1,272 @@
+"""BorderModel: the Mesa model of people moving toward and across the US-Mexico border."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections import defaultdict
+
+import numpy as np
+import pandas as pd
+from mesa import Model
+from mesa.time import Schedule
+
+from agents import (AppointmentSystem, BorderPatrolSector, Family, MexicanAuthority, Migrant, PortOfEntry,
+                    UnaccompaniedMinor)
+from agents.cbp import reallocate
+from model.border import CITIES, ROUTE_WEIGHTS, SECTOR_DANGER, SECTORS, Border
+from model.calendar import Bag, Calendar
+from model.courts import Courts
+from model.inflow import Inflow
+from model.information import Information
+from model.params import GROUPS, KINDS
+from model.policy import BELIEF_OPTIONS, Budget, Levers, outlook_table
+from model.processing import Processing
+from model.records import COLUMNS
+from model.scenario import Scenario
+from model.states import WAITING_IN_MEXICO, Census, State
+from model.threshold import ThresholdController
+from model.timeline import Timeline
+
+
+class BorderModel(Model):
+    """One scenario, day by day. `run()` returns the daily table in people."""
+
+    def __init__(self, scenario: Scenario | None = None):
+        scenario = scenario or Scenario()
+        super().__init__(rng=scenario.run.seed)
+        self.params = scenario
+        self.start, self.days = scenario.run.start, scenario.days
+        self.scale = scenario.run.scale
+        self.beh = scenario.behaviour
+        self.day = 0
+        self.border = Border(self.random)
+        self.census = Census()
+        self.calendar = Calendar()
+        self.in_city = Bag()  # people staging or back after expulsion: who Mexico's sweeps can find
+        self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days)
+        self.levers = Levers(scenario)
+        self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
+        self.budget = Budget()
+        self.inflow = Inflow(scenario.inflow, self)
+        self.processing = Processing(self)
+        self.courts = Courts(scenario.courts.backlog)
+        self.controller: ThresholdController | None = None
+        self.counted_series: list[float] = []
+        bp = self.levers.border_patrol
+        self.sectors = [BorderPatrolSector(self, s, bp.agents * bp.allocation[s]) for s in SECTORS]
+        self.ports = [PortOfEntry(self, i) for i in range(len(CITIES))]
+        self.appointments = AppointmentSystem(self)
+        self.mexico = MexicanAuthority(self)
+        self.danger = dict(SECTOR_DANGER)
+        self.reach = [[(s, SECTORS.index(s), SECTOR_DANGER[s]) for s in r] for r in self.border.reach]
+        self.city_range = range(len(CITIES))
+        self.crowding = [0.0] * len(CITIES)
+        self.outlook = outlook_table(self.levers, bp.apprehension)
+        self.today: defaultdict[str, float] = defaultdict(float)
+        self.crossings: list = []
+        self.rows: list[dict] = []
+        self.schedule_recurring(self.reallocate_patrol, Schedule(interval=7, start=7.5))
+        self.border.set_bp_presence({s.sector: s.agents for s in self.sectors})
+
+    # -- the day ------------------------------------------------------------------------
+    def step(self) -> None:
+        """One day. (Dated policy events have already fired, as Mesa events, before it.)"""
+        self.update_closure()  # 1. policy: the threshold controller reads yesterday's count
+        self.read_news()
+        due = self.calendar.due(self.day)
+        self.set_out(due["set_out"])  # 2. new and returning travellers leave
+        arrived = self.move_in_mexico(due["arrive"])  # 3. arrivals in border cities; Mexico's checks
+        self.decide(arrived + due["decide"], due["mpp"])  # 4. decisions in border cities
+        self.cross_and_present()  # 5. crossings, Border Patrol, ports, appointments
+        for t in due["book_out"]:  # 6-7. outcomes of processing and their consequences
+            self.processing.book_out(t)
+        self.courts.work(self.levers.courts, self.today)
+        self.info.end_of_day()  # 8. outcomes travel to others
+        self.record()  # 9.
+        self.day += 1
+
+    def update_closure(self) -> None:
+        levers = self.levers
+        levers.closure_in_force = self.timeline.closure_today(levers, self.counted_series)
+        self.budget.new_day(levers, self.date)
+
+    def set_out(self, returning: list) -> None:
+        for t in returning:
+            t.set_out()
+        for t in self.inflow.new_travellers(self.date):
+            t.set_out()
+
+    def move_in_mexico(self, arriving: list) -> list:
+        self.mexico.sweep_cities()
+        self.crowding = self.city_crowding()
+        return [t for t in arriving if t.arrive()]
+
+    def decide(self, deciding: list, in_mpp: list) -> None:
+        for t in deciding:
+            if t.state == State.WAITING_APPOINTMENT:
+                self.appointments.withdraw(t)
+                t.move(State.STAGING)
+            t.decide()
+        for t in in_mpp:
+            t.mpp_day()
+
+    def cross_and_present(self) -> None:
+        from agents.traveller import SURRENDER
+
+        crossings, self.crossings = self.crossings, []
+        for t, choice in crossings:
+            surrender = choice == SURRENDER
+            sector = CITIES[t.city].sector if surrender else self.best_evasion(t)[0]
+            bp = self.sectors[SECTORS.index(sector)]
+            if bp.crossing(surrender, t.people):
+                self.processing.encounter(t, "usbp", choice, sector)
+            else:
+                self.today["gotaways"] += t.people
+                self.today[f"gotaways_{sector}"] += t.people
+                t.move(State.GOT_AWAY)
+                t.retire()
+        for port in self.ports:
+            for t in port.process():
+                if self.levers.ports.asylum_open:
+                    self.processing.encounter(t, "ofo", 2, None)
+                else:
+                    t.move(State.STAGING)
+                    t.learn(2, False, False)
+                    self.calendar.add(self.day + 1, t, "decide")
+        for t in self.appointments.allocate():
+            self.today["appointments"] += t.people
+            self.processing.encounter(t, "ofo", 3, None, appointment=True)
+
+    def record(self) -> None:
+        today, census = self.today, self.census.people
+        levers = self.levers
+        row = {"date": self.date.isoformat(), **{c: 0.0 for c in COLUMNS if c != "date"}}
+        row.update(today)
+        self.counted_series.append(today["counted_encounters"])
+        window = self.counted_series[-levers.closure.window_days:]
+        row["counted_7day_avg"] = sum(window) / len(window)
+        row["closure_active"] = int(levers.closure_in_force)
+        row["title42_active"] = int(levers.title42.active)
+        row["clp_active"] = int(levers.clp.active)
+        row["mpp_active"] = int(levers.mpp.active)
+        row["appointments_active"] = int(levers.appointments.active)
+        row["bp_agents"] = sum(s.agents for s in self.sectors)
+        for s in State:
+            row[f"people_{s.name.lower()}"] = int(census[s])
+        row["waiting_mexico"] = int(sum(census[s] for s in WAITING_IN_MEXICO))
+        row["waiting_appointment"] = int(census[State.WAITING_APPOINTMENT])
+        row["waiting_mpp"] = int(census[State.MPP])
+        row["waiting_after_expulsion"] = int(census[State.AFTER_EXPULSION])
+        row["custody"] = int(census[State.IN_CUSTODY])
+        row["court_backlog"] = self.courts.backlog
+        self.rows.append(row)
+        for s in self.sectors:
+            s.end_of_day()
+        self.today = defaultdict(float)
+
+    # -- what travellers consult --------------------------------------------------------
+    @property
+    def date(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.day)
+
+    def read_news(self) -> None:
+        """Once a day: what travellers can know today (shared beliefs, catch rates, routes)."""
+        apprehension = self.levers.border_patrol.apprehension
+        self.catch = [self.info.catch_rate(k, apprehension) for k in range(len(SECTORS))]
+        self.beliefs = {}
+        for g, group in enumerate(GROUPS):
+            for k, kind in enumerate(KINDS):
+                for claims in (False, True):
+                    self.beliefs[(g, k, claims)] = [
+                        x for o in BELIEF_OPTIONS
+                        for x in self.info.signal(g, k, o, self.outlook[(group, kind, claims, o)])]
+        tilt = 0.1 / self.beh.choice_noise
+        self.route_weights = {}
+        for group in GROUPS:
+            weights = ROUTE_WEIGHTS[group]
+            scores = []
+            for i, c in enumerate(CITIES):
+                k = SECTORS.index(c.sector)
+                share = weights[k] / len(self.border.cities_by_sector[c.sector])
+                scores.append(share * math.exp(-self.catch[k] * tilt) / (1.0 + self.crowding[i]))
+            self.route_weights[group] = list(itertools.accumulate(scores))
+
+    def shared_belief(self, t) -> list[float]:
+        """What others report about each option, shrunk toward what the rules imply."""
+        return self.beliefs[(t.g, t.k, t.claim > self.levers.processing.fear_threshold)]
+
+    def best_evasion(self, t) -> tuple[str, float]:
+        """The reachable sector where evading looks best to this traveller, and its catch rate."""
+        best, best_value, best_catch = None, -math.inf, 0.0
+        w = self.beh.danger_weight / t.risk
+        for s, k, danger in self.reach[t.city]:
+            catch = self.catch[k]
+            v = (1 - catch) - w * danger
+            if v > best_value:
+                best, best_value, best_catch = s, v, catch
+        return best, best_catch
+
+    def choose_city(self, t) -> int:
+        """Route choice: the group's usual corridors, tilted toward sectors where crossers get
+        through and away from crowded cities."""
+        return self.random.choices(self.city_range, cum_weights=self.route_weights[t.group])[0]
+
+    def return_city(self, t) -> int:
+        """Where CBP returns someone to Mexico: a city in the sector of encounter, else their own."""
+        sector = t.sector or CITIES[t.city].sector
+        options = self.border.cities_by_sector[sector]
+        return self.random.choice(options) if options else t.city
+
+    def city_crowding(self) -> list[float]:
+        people = [0.0] * len(CITIES)
+        for t in self.in_city.items:
+            people[t.city] += t.people
+        for p in self.ports:
+            people[p.city] += p.queued
+        self.border.set_crowding(people)
+        return [p / c.shelter for p, c in zip(people, CITIES, strict=True)]
+
+    def logit(self, values: dict[int, float]) -> int:
+        """Pick an option with probability proportional to exp(value / noise)."""
+        tau = self.beh.choice_noise
+        top = max(values.values())
+        keys = list(values)
+        weights = [math.exp((values[k] - top) / tau) for k in keys]
+        return self.random.choices(keys, weights=weights)[0]
+
+    def tally_choice(self, t, choice: int) -> None:
+        from agents.traveller import GIVE_UP
+
+        if choice == GIVE_UP:
+            self.today["gave_up"] += t.people
+
+    def hearing(self, t) -> None:
+        self.processing.hearing(t)
+
+    def reallocate_patrol(self) -> None:
+        bp = self.levers.border_patrol
+        reallocate(self.sectors, bp.agents, bp.reallocation)
+        self.border.set_bp_presence({s.sector: s.agents for s in self.sectors})
+
+    # -- running --------------------------------------------------------------------------
+    def run(self, progress=None) -> pd.DataFrame:
+        """Run every day of the scenario; `progress` is called with the number of days done."""
+        for _ in range(self.days):
+            self.step()
+            if progress:
+                progress(1)
+        return self.daily()
+
+    def daily(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.rows, columns=COLUMNS)
+        return df
+
+    def recount(self) -> np.ndarray:
+        """People by state, counted from the agents still in the model (for checks)."""
+        counts = np.zeros(len(State), dtype=np.int64)
+        for a in self.agents:
+            if hasattr(a, "state"):
+                counts[a.state] += a.people
+        return counts

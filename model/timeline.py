@@ -1,0 +1,87 @@
+"""The policy timeline: dated regime changes, fired as Mesa events before their day, and
+the daily state of the closure (off, standing, or switched by the threshold controller)."""
+
+from __future__ import annotations
+
+from mesa.time import Priority
+
+from model.policy import outlook_table
+from model.states import State
+from model.threshold import ThresholdController
+
+
+class PolicyChange:
+    """One dated timeline event, as a callable Mesa event (kept alive by the Timeline)."""
+
+    def __init__(self, timeline, event):
+        self.timeline, self.event = timeline, event
+
+    def __call__(self) -> None:
+        self.timeline.apply(self.event)
+
+
+class Timeline:
+    def __init__(self, model, events):
+        self.model = model
+        self.controller: ThresholdController | None = None
+        self.fresh = False
+        self._changes = []
+        lev = model.levers
+        lag = model.beh.info_lag_days
+        for ev in events:
+            day = (ev.date - model.start).days
+            if day <= 0:  # already in force when the run starts
+                model.levers = model.levers.apply(ev.changes)
+                lev = model.levers
+                continue
+            if ev.announced is not None:
+                known = max(0, (ev.announced - model.start).days) + lag
+                after = lev.apply(ev.changes)
+                model.info.announce(known, day, outlook_table(after, after.border_patrol.apprehension))
+            lev = lev.apply(ev.changes)
+            if day < model.days:
+                change = PolicyChange(self, ev)
+                self._changes.append(change)
+                # Fires after day-1's record and before day's step (the step for day d runs at time d+1).
+                model.schedule_event(change, at=day + 0.5, priority=Priority.HIGH)
+
+    def apply(self, event) -> None:
+        m = self.model
+        old = m.levers
+        m.levers = new = old.apply(event.changes)
+        if "closure" in event.changes and new.closure.mode == "threshold":
+            c = new.closure
+            if old.closure.mode != "threshold" or self.controller is None:
+                self.controller = ThresholdController(
+                    c.activation, c.lift, c.window_days, c.days_below, c.lift_delay_days, c.initially_active,
+                    history=m.counted_series[-c.window_days:])
+                self.fresh = True
+            else:
+                self.controller.reconfigure(c.activation, c.lift, c.window_days, c.days_below, c.lift_delay_days)
+        if old.appointments.active and not new.appointments.active:
+            for t in m.appointments.cancel_all():  # every request and appointment is cancelled
+                t.move(State.STAGING)
+                m.calendar.add(m.day + 1, t, "decide")
+        if new.border_patrol.agents != old.border_patrol.agents:
+            ratio = new.border_patrol.agents / max(1.0, old.border_patrol.agents)
+            for s in m.sectors:
+                s.agents *= ratio
+        m.outlook = outlook_table(new, new.border_patrol.apprehension)
+
+    def closure_today(self, levers, counted_series: list[float]) -> bool:
+        """Whether the suspension applies today, from the rule in force and yesterday's count."""
+        mode = levers.closure.mode
+        if mode == "off":
+            self.controller = None
+            return False
+        if mode == "always":
+            return True
+        if self.controller is None:
+            c = levers.closure
+            self.controller = ThresholdController(c.activation, c.lift, c.window_days, c.days_below,
+                                                  c.lift_delay_days, c.initially_active)
+            return self.controller.active
+        if self.fresh or not counted_series:
+            self.fresh = False
+            return self.controller.active
+        return self.controller.observe(counted_series[-1])
