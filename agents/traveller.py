@@ -217,8 +217,9 @@ class Traveller(CellAgent):
             return
         self.refresh_beliefs()
         beh = m.beh
-        stay = m.levers.mpp.relief * beh.entry_value - beh.wait_cost * (1 + m.crowding[self.city]) * (
-            self.hearing_day - m.day)
+        # Enrollees judge their case by what they believe of asylum, not by the published relief rate,
+        # and weigh the wait until they next reconsider.
+        stay = self.belief[0] * beh.entry_value - beh.wait_cost * (1 + m.crowding[self.city]) * 3 * beh.reconsider_days
         values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - self.claim)}
         sector, catch = m.best_evasion(self)
         values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * beh.removal_cost \

@@ -30,6 +30,9 @@ from model.threshold import ThresholdController
 from model.timeline import Timeline
 
 
+DECIDING = (State.STAGING, State.AFTER_EXPULSION, State.WAITING_APPOINTMENT)
+
+
 class BorderModel(Model):
     """One scenario, day by day. `run()` returns the daily table in people."""
 
@@ -48,7 +51,7 @@ class BorderModel(Model):
         self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days)
         self.levers = Levers(scenario)
         self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
-        self.budget = Budget()
+        self.budget = Budget(self.random)
         self.inflow = Inflow(scenario.inflow, self)
         self.processing = Processing(self)
         self.courts = Courts(scenario.courts.backlog)
@@ -105,6 +108,8 @@ class BorderModel(Model):
 
     def decide(self, deciding: list, in_mpp: list) -> None:
         for t in deciding:
+            if t.state not in DECIDING:  # e.g. picked up by Mexico's sweep earlier today
+                continue
             if t.state == State.WAITING_APPOINTMENT:
                 self.appointments.withdraw(t)
                 t.move(State.STAGING)

@@ -82,7 +82,7 @@ class Behaviour:
     info_lag_days: int = p(7, "days", 0, 120, "[U]", "delay before outcomes reach others (contacts, news)")
     info_halflife_days: float = p(21.0, "days", 1, 365, "[U]", "half-life of the shared memory of outcomes")
     anticipation_days: int = p(45, "days", 0, 365, "[U]", "how far ahead announced policy changes weigh on decisions")
-    send_child_cost: float = p(0.55, "utility", 0, 10, "[U]", "cost to a family of sending a child on alone")
+    send_child_cost: float = p(0.8, "utility", 0, 10, "[U]", "cost to a family of sending a child on alone")
     reattempt_after_removal: float = p(0.25, "probability", 0, 1, "[V] TRAC 60% lifetime prior; [U]", "removed people who set out again")
     reattempt_removal_days: float = p(240.0, "days", 1, 3650, "[U]", "mean delay before a removed person sets out again")
     reattempt_after_transfer: float = p(0.7, "probability", 0, 1, "[U]", "people moved south by Mexico who set out again")

@@ -67,7 +67,8 @@ class Levers:
 class Budget:
     """Daily (and Mexico's monthly) capacities that processing draws down."""
 
-    def __init__(self):
+    def __init__(self, rand):
+        self.rand = rand
         self.chnv_returns_month = 0.0
         self.month = None
 
@@ -81,11 +82,16 @@ class Budget:
             self.month, self.chnv_returns_month = (date.year, date.month), 0.0
 
     def take(self, name: str, people: float) -> bool:
+        """Use capacity for an agent of `people`; an agent larger than what is left gets the rest
+        with probability left/people, so capacities hold on average at any scale."""
         left = getattr(self, name)
-        if left < people:
-            return False
-        setattr(self, name, left - people)
-        return True
+        if left >= people:
+            setattr(self, name, left - people)
+            return True
+        if left > 0 and self.rand.random() < left / people:
+            setattr(self, name, 0.0)
+            return True
+        return False
 
 
 def mexico_takes(levers: Levers, budget: Budget, group: str, people: float) -> bool:

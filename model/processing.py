@@ -40,7 +40,7 @@ class Processing:
         outcome = disposition(m.levers, m.budget, m.random, group=t.group, kind=t.counted_as, claims=claims,
                               people=people, appointment=appointment)
         if (channel == "usbp" and self.custody >= m.levers.border_patrol.holding_capacity
-                and outcome in (Outcome.REMOVE_ORIGIN, Outcome.MPP)):
+                and outcome == Outcome.REMOVE_ORIGIN):
             outcome = Outcome.RELEASE  # no room to hold them until removal or return
         t.outcome = outcome
         t.move(State.IN_CUSTODY)

@@ -1,0 +1,56 @@
+"""Each lever moves the curves the right way: the same seed with the lever on and off."""
+
+from tests.conftest import run
+
+
+def total(df, col):
+    return df[col].sum()
+
+
+def test_closure_lowers_between_port_encounters_and_raises_waiting_in_mexico():
+    off = run("cbp-one")
+    on = run("cbp-one", **{"closure.mode": "always"})
+    assert total(on, "encounters_usbp") < 0.7 * total(off, "encounters_usbp")
+    assert on["waiting_mexico"].mean() > off["waiting_mexico"].mean()
+
+
+def test_threshold_closure_switches_on_and_lowers_encounters():
+    off = run("cbp-one")
+    on = run("securing-the-border")
+    assert on["closure_active"].sum() > 0
+    assert total(on, "encounters_usbp") < total(off, "encounters_usbp")
+
+
+def test_child_exemption_under_closure_raises_the_share_of_unaccompanied_children():
+    off = run("baseline")
+    on = run("baseline", **{"closure.mode": "always"})
+    share = lambda d: total(d, "encounters_usbp_uc") / total(d, "encounters_usbp")  # noqa: E731
+    assert share(on) > share(off) * 1.5
+    assert total(on, "children_sent_alone") > 0 and total(off, "children_sent_alone") == 0
+
+
+def test_expulsions_raise_repeat_encounters():
+    off = run("baseline")
+    on = run("title42")
+    assert total(on, "expulsions") > 0 and total(off, "expulsions") == 0
+    assert total(on, "repeat_encounters") > 1.2 * total(off, "repeat_encounters")
+
+
+def test_mpp_raises_the_mpp_waiting_stock():
+    off = run("baseline")
+    on = run("mpp")
+    assert off["waiting_mpp"].max() == 0
+    assert on["waiting_mpp"].iloc[-30:].mean() > 1000
+
+
+def test_more_appointment_slots_raise_port_and_lower_between_port_encounters():
+    few = run("cbp-one")
+    many = run("cbp-one", **{"appointments.slots": 3000})
+    assert total(many, "encounters_ofo") > total(few, "encounters_ofo")
+    assert total(many, "encounters_usbp") < total(few, "encounters_usbp")
+
+
+def test_mexican_enforcement_raises_transfers_south():
+    low = run("baseline")
+    high = run("baseline", **{"mexico.interdiction": 0.4})
+    assert total(high, "transferred_south") > 2 * total(low, "transferred_south")
