@@ -184,8 +184,8 @@ class Traveller(CellAgent):
             m.appointments.register(self)
         elif choice == WAIT:
             days = 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
-            if self.awaited is not None:
-                days = max(1, self.awaited - m.day)
+            if self.awaited is not None:  # wait for the announced change, then a few days more
+                days = max(1, self.awaited - m.day) + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
             self.waited += days
             m.calendar.add(m.day + days, self, "decide")
         elif choice == GIVE_UP:

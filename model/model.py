@@ -12,8 +12,7 @@ import pandas as pd
 from mesa import Model
 from mesa.time import Schedule
 
-from agents import (AppointmentSystem, BorderPatrolSector, Family, MexicanAuthority, Migrant, PortOfEntry,
-                    UnaccompaniedMinor)
+from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents.cbp import reallocate
 from model.border import CITIES, ROUTE_WEIGHTS, SECTOR_DANGER, SECTORS, Border
 from model.calendar import Bag, Calendar

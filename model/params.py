@@ -32,7 +32,7 @@ class Run:
     start: dt.date = p(dt.date(2023, 6, 1), "date", dt.date(2000, 1, 1), dt.date(2040, 12, 31), "-", "first simulated day")
     end: dt.date = p(dt.date(2024, 5, 31), "date", dt.date(2000, 1, 1), dt.date(2040, 12, 31), "-", "last simulated day (inclusive)")
     seed: int = p(1, "integer", 0, 2**63 - 1, "-", "random seed; same seed and scenario give the same run")
-    scale: int = p(25, "people/agent", 1, 1000, "-", "people one traveller agent stands for (families: families per agent)")
+    scale: int = p(40, "people/agent", 1, 1000, "-", "people one traveller agent stands for (families: families per agent)")
 
 
 @dataclass(frozen=True)

@@ -241,7 +241,7 @@ def _timeline(entries: Any, where: str) -> tuple[TimelineEvent, ...]:
 def from_dict(data: dict, where: str, base: Scenario | None = None) -> Scenario:
     """Build a scenario from parsed TOML, on top of `base` (defaults if None)."""
     base = base or Scenario()
-    unknown = set(data) - {"name", "description", "extends", "timeline", *SECTIONS}
+    unknown = set(data) - {"name", "description", "extends", "timeline", "meta", *SECTIONS}
     if unknown:
         key = sorted(unknown)[0]
         raise ScenarioError(f"{where}: unknown section '{key}'{_suggest(key, SECTIONS)}")

@@ -61,7 +61,7 @@ class Timeline:
         if old.appointments.active and not new.appointments.active:
             for t in m.appointments.cancel_all():  # every request and appointment is cancelled
                 t.move(State.STAGING)
-                m.calendar.add(m.day + 1, t, "decide")
+                m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days)), t, "decide")
         if new.border_patrol.agents != old.border_patrol.agents:
             ratio = new.border_patrol.agents / max(1.0, old.border_patrol.agents)
             for s in m.sectors:

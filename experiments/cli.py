@@ -1,0 +1,229 @@
+"""The `borderflow` command: run a scenario, list scenarios, document parameters.
+
+Every bad input ends with exit status 2 and one line on stderr starting `borderflow: error:`;
+a run writes its outputs only when all of them are complete (see experiments.output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import difflib
+import sys
+from dataclasses import fields
+
+from model.params import SECTIONS
+from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
+
+DEFAULT_SCENARIO = "historical"
+PROGRESS_DAYS = 200
+"""Runs longer than this show a progress bar (it still waits 2 s before appearing)."""
+
+RUN_EPILOG = """\
+--out DIR: the outputs are written to a hidden temporary directory next to DIR and moved
+into place only when the run is complete, so DIR is never left half-written. DIR may
+already exist if it is empty or contains only the files of a previous run (daily.csv,
+monthly.csv, scenario.toml, curves.png): those are replaced. Any other existing DIR is
+refused. The parent of DIR must exist.
+
+--start/--end/--days/--seed/--scale override run.start/run.end/run.seed/run.scale and take
+precedence over the same keys given with --set. --days N runs N days from the start date.
+DIR/scenario.toml holds every parameter; `borderflow run --scenario DIR/scenario.toml`
+repeats the run exactly."""
+
+
+class UsageError(Exception):
+    """A bad command line that argparse cannot see (e.g. --days 0)."""
+
+
+def fail(message: str, code: int = 2) -> None:
+    """The one line a user sees for a bad input, then exit."""
+    print(f"borderflow: error: {' '.join(str(message).split())}", file=sys.stderr)
+    raise SystemExit(code)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with the same one-line error format as the rest of the command."""
+
+    def error(self, message: str) -> None:
+        fail(f"{message} (see `{self.prog} --help`)")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date YYYY-MM-DD, got '{text}'") from None
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="borderflow", allow_abbrev=False,
+                    description="Agent-based model of migration at the US-Mexico border.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run a scenario and write its outputs", allow_abbrev=False,
+                              description="Run a scenario day by day and write daily.csv, monthly.csv, "
+                                          "scenario.toml and curves.png into DIR.",
+                              epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    run.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME|PATH",
+                     help=f"a named scenario (see `borderflow scenarios`) or a .toml file (default: {DEFAULT_SCENARIO})")
+    span = run.add_mutually_exclusive_group()
+    span.add_argument("--days", type=int, metavar="N", help="simulate N days from the start date")
+    span.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="last simulated day (inclusive)")
+    run.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="first simulated day")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed")
+    run.add_argument("--scale", type=int, metavar="K", help="people one agent stands for (smaller: slower, finer)")
+    run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                     help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
+    run.add_argument("--out", required=True, metavar="DIR", help="output directory (see below)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+    run.set_defaults(handler=cmd_run)
+
+    scenarios = commands.add_parser("scenarios", help="list the named scenarios", allow_abbrev=False)
+    scenarios.set_defaults(handler=cmd_scenarios)
+
+    params = commands.add_parser("params", help="list every parameter with unit, range and source",
+                                 allow_abbrev=False)
+    params.add_argument("section", nargs="?", metavar="SECTION", help=f"one of: {', '.join(SECTIONS)}")
+    params.set_defaults(handler=cmd_params)
+    return parser
+
+
+# -- run ------------------------------------------------------------------------------------
+def configure(args: argparse.Namespace):
+    """The scenario with the command line's changes applied, all checked together."""
+    if args.days is not None and args.days <= 0:
+        raise UsageError(f"--days must be at least 1, got {args.days}")
+    scenario = load(args.scenario)
+    values = parse_set(args.set)
+    flags = {"run.start": args.start, "run.end": args.end, "run.seed": args.seed, "run.scale": args.scale}
+    values.update({k: v for k, v in flags.items() if v is not None})
+    if args.days is not None:
+        start = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
+        try:
+            values["run.end"] = start + dt.timedelta(days=args.days - 1)
+        except OverflowError:
+            raise UsageError(f"--days {args.days} runs past the last possible date") from None
+    return scenario.with_values(values)
+
+
+def summary(daily, out: str) -> str:
+    usbp, ofo = daily["encounters_usbp"].sum(), daily["encounters_ofo"].sum()
+    closed = int(daily["closure_active"].sum())
+    return (f"wrote {out} (daily.csv, monthly.csv, scenario.toml, curves.png): {len(daily)} days, "
+            f"encounters USBP {usbp:,.0f}, OFO {ofo:,.0f}; {closed} days under closure")
+
+
+def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
+    from tqdm import tqdm
+
+    from experiments.output import OutputError, Staging, write
+    from model.model import BorderModel
+
+    scenario = configure(args)
+    try:
+        staging = Staging(args.out)
+    except OutputError as err:
+        raise UsageError(err) from None
+    with staging:
+        show = not args.quiet and scenario.days > PROGRESS_DAYS
+        with tqdm(total=scenario.days, unit="day", desc=scenario.name, file=sys.stderr, disable=not show,
+                  delay=2, mininterval=0.5, leave=False) as bar:
+            daily = BorderModel(scenario).run(progress=bar.update)
+        write(staging, daily, scenario, argv)
+        staging.commit()
+    if not args.quiet:
+        print(summary(daily, args.out))
+    return 0
+
+
+# -- scenarios and params -------------------------------------------------------------------
+def cmd_scenarios(args: argparse.Namespace, argv: list[str]) -> int:
+    named = named_scenarios()
+    if not named:
+        print("no named scenarios (experiments/scenarios/*.toml)")
+        return 0
+    width = max(map(len, named))
+    for name in named:
+        try:
+            description = load(name).description or "(no description)"
+        except ScenarioError as err:
+            description = f"[cannot load: {err}]"
+        print(f"{name.ljust(width)}  {description}")
+    return 0
+
+
+def _number(v) -> str:
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    return str(v)
+
+
+def _value(v) -> str:
+    """A default as one would type it after --set (TOML syntax)."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, list):
+        return "[" + ", ".join(_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{k} = {_value(x)}" for k, x in v.items()) + "}"
+    return _number(v) if isinstance(v, (int, float)) else str(v)
+
+
+def _range(meta: dict, default) -> str:
+    if meta["choices"]:
+        sep = ", " if isinstance(default, list) else " | "
+        return ("any of " if isinstance(default, list) else "") + sep.join(meta["choices"])
+    lo, hi = meta["lo"], meta["hi"]
+    if lo is None and hi is None:
+        return "-"
+    return f"[{_number(lo) if lo is not None else ''}, {_number(hi) if hi is not None else ''}]"
+
+
+def params_lines(section: str | None = None) -> list[str]:
+    """The parameter table; defaults too long for a column go on the line below."""
+    rows, long = [("key", "default", "unit", "range", "source")], {}
+    for name, cls in SECTIONS.items():
+        if section not in (None, name):
+            continue
+        defaults = cls()
+        for f in fields(cls):
+            key, default = f"{name}.{f.name}", _value(getattr(defaults, f.name))
+            if len(default) > 20:
+                long[key], default = default, "(below)"
+            rows.append((key, default, f.metadata["unit"], _range(f.metadata, getattr(defaults, f.name)),
+                         f.metadata["source"]))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4])
+        if r[0] in long:
+            lines.append(f"    = {long[r[0]]}")
+    return lines
+
+
+def cmd_params(args: argparse.Namespace, argv: list[str]) -> int:
+    if args.section is not None and args.section not in SECTIONS:
+        close = difflib.get_close_matches(args.section, list(SECTIONS), n=1, cutoff=0.5)
+        hint = f" (did you mean '{close[0]}'?)" if close else f"; choose from {', '.join(SECTIONS)}"
+        raise UsageError(f"unknown section '{args.section}'{hint}")
+    print("\n".join(params_lines(args.section)))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of `borderflow`; returns the exit status (argparse exits by itself)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, argv)
+    except KeyboardInterrupt:
+        print("borderflow: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except (ScenarioError, UsageError) as err:
+        fail(err)
+    except OSError as err:
+        fail(f"{err.filename + ': ' if err.filename else ''}{err.strerror or err}")
+    return 2
