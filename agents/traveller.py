@@ -144,8 +144,10 @@ class Traveller(CellAgent):
             ahead = m.info.upcoming(m.day, beh.anticipation_days)
             if ahead is not None:
                 effective, table = ahead
+                # Waiting carries them past the change: its value is what the new rules offer,
+                # so a tightening makes acting now better (a surge) and a loosening makes waiting so.
                 future = self.future_best(table, values)
-                values[WAIT] = max(values[WAIT], future - day_cost * (effective - m.day))
+                values[WAIT] = future - day_cost * (effective - m.day)
                 self.awaited = effective
         values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
         return values

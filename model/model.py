@@ -91,7 +91,10 @@ class BorderModel(Model):
 
     def update_closure(self) -> None:
         levers = self.levers
+        was = levers.closure_in_force
         levers.closure_in_force = self.timeline.closure_today(levers, self.counted_series)
+        if levers.closure_in_force != was:  # what the rules imply changes with the suspension
+            self.outlook = outlook_table(levers, levers.border_patrol.apprehension)
         self.budget.new_day(levers, self.date)
 
     def set_out(self, returning: list) -> None:

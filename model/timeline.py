@@ -27,7 +27,6 @@ class Timeline:
         self.fresh = False
         self._changes = []
         lev = model.levers
-        lag = model.beh.info_lag_days
         for ev in events:
             day = (ev.date - model.start).days
             if day <= 0:  # already in force when the run starts
@@ -35,7 +34,7 @@ class Timeline:
                 lev = model.levers
                 continue
             if ev.announced is not None:
-                known = max(0, (ev.announced - model.start).days) + lag
+                known = max(0, (ev.announced - model.start).days)  # announcements are news at once
                 after = lev.apply(ev.changes)
                 model.info.announce(known, day, outlook_table(after, after.border_patrol.apprehension))
             lev = lev.apply(ev.changes)
