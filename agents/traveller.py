@@ -14,7 +14,7 @@ import math
 
 from mesa.discrete_space import CellAgent
 
-from model.border import CITIES, SECTORS
+from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import Option
 from model.states import State
@@ -246,4 +246,4 @@ class Traveller(CellAgent):
             self.retire()
 
 
-__all__ = ["Traveller", "CHOICES", "SECTORS"]
+__all__ = ["Traveller", "CHOICES"]

@@ -20,7 +20,7 @@ from model.courts import Courts
 from model.inflow import Inflow
 from model.information import Information
 from model.params import GROUPS, KINDS
-from model.policy import BELIEF_OPTIONS, Budget, Levers, outlook_table
+from model.policy import BELIEF_OPTIONS, Budget, Levers, Option, outlook_table
 from model.processing import Processing
 from model.records import COLUMNS
 from model.scenario import Scenario
@@ -137,14 +137,14 @@ class BorderModel(Model):
         for port in self.ports:
             for t in port.process():
                 if self.levers.ports.asylum_open:
-                    self.processing.encounter(t, "ofo", 2, None)
+                    self.processing.encounter(t, "ofo", Option.PORT, None)
                 else:
                     t.move(State.STAGING)
-                    t.learn(2, False, False)
+                    t.learn(Option.PORT, False, False)
                     self.calendar.add(self.day + 1, t, "decide")
         for t in self.appointments.allocate():
             self.today["appointments"] += t.people
-            self.processing.encounter(t, "ofo", 3, None, appointment=True)
+            self.processing.encounter(t, "ofo", Option.APPOINTMENT, None, appointment=True)
 
     def record(self) -> None:
         today, census = self.today, self.census.people
@@ -189,7 +189,7 @@ class BorderModel(Model):
                     self.beliefs[(g, k, claims)] = [
                         x for o in BELIEF_OPTIONS
                         for x in self.info.signal(g, k, o, self.outlook[(group, kind, claims, o)])]
-        tilt = 0.1 / self.beh.choice_noise
+        tilt = self.beh.route_sensitivity
         self.route_weights = {}
         for group in GROUPS:
             weights = ROUTE_WEIGHTS[group]

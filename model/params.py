@@ -79,6 +79,8 @@ class Behaviour:
     choice_noise: float = p(0.08, "utility", 0.001, 10, "[U]", "logit temperature of choices (larger: more random)")
     own_weight: float = p(0.5, "weight", 0, 1, "[U]", "how far a traveller's own outcome moves the belief")
     social_weight: float = p(0.3, "weight", 0, 1, "[U]", "how far each reconsideration moves the belief toward what others report")
+    route_sensitivity: float = p(1.25, "per unit catch rate", 0, 50, "[U] calibrated",
+                                 "how strongly route choice avoids sectors where evaders are caught (exp(-s * catch))")
     info_lag_days: int = p(7, "days", 0, 120, "[U]", "delay before outcomes reach others (contacts, news)")
     info_halflife_days: float = p(21.0, "days", 1, 365, "[U]", "half-life of the shared memory of outcomes")
     anticipation_days: int = p(45, "days", 0, 365, "[U]", "how far ahead announced policy changes weigh on decisions")

@@ -6,10 +6,11 @@ change before anyone has lived it).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import replace
 from enum import IntEnum
 
-from model.params import GROUPS, KINDS, LEVER_SECTIONS, SECTIONS
+from model.params import GROUPS, KINDS, LEVER_SECTIONS
 
 
 class Option(IntEnum):
@@ -54,8 +55,7 @@ class Levers:
         """Whether the suspension applies today; the threshold controller updates it daily."""
 
     def apply(self, changes: dict) -> Levers:
-        new = object.__new__(Levers)
-        new.__dict__.update(self.__dict__)
+        new = copy.copy(self)
         for section, values in changes.items():
             setattr(new, section, replace(getattr(self, section), **values))
         if new.closure.mode != self.closure.mode:
@@ -215,4 +215,4 @@ def outlook_table(levers: Levers, apprehension: float) -> dict:
 
 
 __all__ = ["Option", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table",
-           "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR", "SECTIONS"]
+           "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR"]
