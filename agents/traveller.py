@@ -115,8 +115,22 @@ class Traveller(CellAgent):
         self.belief[i + 1] += w * ((1.0 if far else 0.0) - self.belief[i + 1])
 
     def value(self, enter: float, far: float) -> float:
+        """The value of the outcomes of processing: entry, removal far away, or return to Mexico."""
         beh = self.model.beh
         return enter * beh.entry_value - far * beh.removal_cost - (1.0 - enter - far) * beh.return_cost
+
+    def attempt(self, gain: float, enter: float, far: float, home: float, caught: float = 1.0) -> float:
+        """The value of trying an option once more, counting what is left after a return to Mexico.
+
+        Someone sent back to a border city can choose again: try again or go home. With
+        persistence d and chance `back` of being sent back, the value V of the attempt solves
+        V = N + d * back * max(V, home), where N is this attempt's own value; so V is the larger
+        of N + d*back*home (go home after a failure) and N / (1 - d*back) (keep trying)."""
+        beh = self.model.beh
+        back = caught * (1.0 - enter - far)
+        own = gain + caught * self.value(enter, far)
+        keep = beh.persistence * back
+        return max(own + keep * home, own / (1.0 - keep))
 
     def choices(self) -> dict[int, float]:
         """The value of each option open to this traveller today."""
@@ -127,17 +141,18 @@ class Traveller(CellAgent):
         day_cost = beh.wait_cost * crowd
         danger = beh.danger_weight / self.risk
         left = self.patience - self.waited
-        values = {SURRENDER: self.value(b[0], b[1]) - 0.5 * danger * m.danger[city.sector]}
+        home = beh.home_value * (1.0 - self.claim)
+        values = {SURRENDER: self.attempt(-0.5 * danger * m.danger[city.sector], b[0], b[1], home)}
         sector, catch = m.best_evasion(self)
         got_away = beh.entry_value * (1.0 - beh.claim_value * self.claim)
-        values[EVADE] = ((1 - catch) * got_away + catch * self.value(b[0], b[1])
-                         - danger * m.danger[sector] - beh.evade_cost)
+        values[EVADE] = self.attempt((1 - catch) * got_away - danger * m.danger[sector] - beh.evade_cost,
+                                     b[0], b[1], home, caught=catch)
         if levers.ports.asylum_open:
-            values[PORT] = self.value(b[2], b[3]) - day_cost * m.ports[self.city].expected_wait()
+            values[PORT] = self.attempt(-day_cost * m.ports[self.city].expected_wait(), b[2], b[3], home)
         if levers.appointments.active and self.kind != "uc":
             wait = m.appointments.expected_wait()
             if wait < left:
-                values[APPOINTMENT] = self.value(b[4], b[5]) - day_cost * wait
+                values[APPOINTMENT] = self.attempt(-day_cost * wait, b[4], b[5], home)
         best = max(values.values())
         if left > 0:
             values[WAIT] = best - day_cost * beh.reconsider_days - beh.choice_noise
@@ -149,7 +164,7 @@ class Traveller(CellAgent):
                 future = self.future_best(table, values)
                 values[WAIT] = future - day_cost * (effective - m.day)
                 self.awaited = effective
-        values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
+        values[GIVE_UP] = home
         return values
 
     def future_best(self, table: dict, now: dict) -> float:

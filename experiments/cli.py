@@ -86,6 +86,9 @@ def build_parser() -> Parser:
                                  allow_abbrev=False)
     params.add_argument("section", nargs="?", metavar="SECTION", help=f"one of: {', '.join(SECTIONS)}")
     params.set_defaults(handler=cmd_params)
+
+    from calibration.commands import add_commands
+    add_commands(commands)
     return parser
 
 

@@ -14,19 +14,25 @@ import numpy as np
 from model.params import GROUPS
 from model.states import State
 
+MIX = ("family", "uc")
+"""Optional knot keys: multipliers of every group's family and unaccompanied-child shares."""
+
 
 class Inflow:
     def __init__(self, params, model):
         self.p, self.model = params, model
         self.knot_days = [k["date"].toordinal() for k in params.knots]
         self.knot_levels = {g: [k[g] for k in params.knots] for g in GROUPS}
+        for mix in MIX:  # optional multipliers of the family and child shares at each knot
+            self.knot_levels[mix] = [k.get(mix, 1.0) for k in params.knots]
         self.parole_month, self.parole_used = None, 0.0
 
     def level(self, group: str, date: dt.date) -> float:
-        """People per day setting out on `date`, before seasonality."""
+        """People per day setting out on `date`, before seasonality (or, for 'family' and
+        'uc', the knots' multiplier of the family and child shares)."""
         p = self.p
         if not self.knot_days:
-            return getattr(p, group)
+            return 1.0 if group in MIX else getattr(p, group)
         day = date.toordinal()
         if day > self.knot_days[-1] and p.after_last_knot == "repeat_last_year":
             span = 365
@@ -44,11 +50,12 @@ class Inflow:
         m, p, rng = self.model, self.p, self.model.rng
         scale = m.scale
         out = []
+        fam_mult, uc_mult = self.level("family", date), self.level("uc", date)
         for group in GROUPS:
             rate = self.rate(group, date)
             if rate <= 0:
                 continue
-            fam, uc = p.family_share[group], p.uc_share[group]
+            fam, uc = min(1.0, p.family_share[group] * fam_mult), min(1.0, p.uc_share[group] * uc_mult)
             size = 1 + p.family_two_adult_share + p.family_children_mean
             n_single = rng.poisson(rate * max(0.0, 1 - fam - uc) / scale)
             n_family = rng.poisson(rate * fam / size / scale)

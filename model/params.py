@@ -44,7 +44,8 @@ class Inflow:
     chnv: float = p(1200.0, "people/day", 0, 1e5, "[U] fitted", "Cubans, Haitians, Nicaraguans, Venezuelans setting out per day")
     other: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "all other nationalities setting out per day")
     knots: list = p([], "table", None, None, "[U] fitted",
-                    "dated levels {date, mx, nca, chnv, other} in people/day, linearly interpolated; overrides the four levels")
+                    "dated levels {date, mx, nca, chnv, other} in people/day, linearly interpolated; overrides the four levels; "
+                    "optional family, uc: multipliers of the family and child shares")
     after_last_knot: str = p("hold", "rule", source="-", choices=("hold", "repeat_last_year"),
                              doc="how inflow continues after the last knot: hold its level, or repeat the last 365 days")
     seasonality: list = p([0.96, 1.1, 1.4, 1.3, 1.22, 0.99, 0.91, 0.92, 0.84, 0.89, 0.8, 0.7], "factor by month",
@@ -84,6 +85,8 @@ class Behaviour:
     info_lag_days: int = p(7, "days", 0, 120, "[U]", "delay before outcomes reach others (contacts, news)")
     info_halflife_days: float = p(21.0, "days", 1, 365, "[U]", "half-life of the shared memory of outcomes")
     anticipation_days: int = p(45, "days", 0, 365, "[U]", "how far ahead announced policy changes weigh on decisions")
+    persistence: float = p(0.0, "share", 0, 0.95, "[U] calibrated; repeat crossing under Title 42",
+                           "how much of the chance to choose again after a return to Mexico counts in the value of an attempt")
     send_child_cost: float = p(0.8, "utility", 0, 10, "[U]", "cost to a family of sending a child on alone")
     reattempt_after_removal: float = p(0.25, "probability", 0, 1, "[V] TRAC 60% lifetime prior; [U]", "removed people who set out again")
     reattempt_removal_days: float = p(240.0, "days", 1, 3650, "[U]", "mean delay before a removed person sets out again")

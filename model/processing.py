@@ -25,6 +25,7 @@ class Processing:
         demog = KIND_TO_DEMOGRAPHIC[t.counted_as]
         today[f"encounters_{channel}"] += people
         today[f"encounters_{channel}_{demog}"] += people
+        today[f"encounters_{t.group}"] += people
         if channel == "usbp":
             today[f"encounters_usbp_{sector}"] += people
             if counted(m.levers, t.counted_as, t.group):
@@ -39,6 +40,8 @@ class Processing:
         claims = t.claim > m.levers.processing.fear_threshold
         outcome = disposition(m.levers, m.budget, m.random, group=t.group, kind=t.counted_as, claims=claims,
                               people=people, appointment=appointment)
+        if outcome in (Outcome.EXPEL_MEXICO, Outcome.EXPEL_ORIGIN):
+            today["encounters_title42"] += people
         if (channel == "usbp" and self.custody >= m.levers.border_patrol.holding_capacity
                 and outcome == Outcome.REMOVE_ORIGIN):
             outcome = Outcome.RELEASE  # no room to hold them until removal or return

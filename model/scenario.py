@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from model.inflow import MIX
 from model.params import GROUPS, LEVER_SECTIONS, SECTIONS
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
@@ -72,9 +73,6 @@ class Scenario:
         for ev in self.timeline:
             if ev.announced and ev.announced > ev.date:
                 raise ScenarioError(f"timeline event on {ev.date}: announced {ev.announced} is after it takes effect")
-        for knot in self.inflow.knots:
-            if not isinstance(knot, dict):
-                raise ScenarioError("inflow.knots: each knot must be a table {date, mx, nca, chnv, other}")
         dates = [k["date"] for k in self.inflow.knots]
         if dates != sorted(dates):
             raise ScenarioError("inflow.knots: dates must be in increasing order")
@@ -196,11 +194,11 @@ def _date(value: Any, where: str) -> dt.date:
 def _knot(knot: Any, where: str) -> dict:
     if not isinstance(knot, dict) or "date" not in knot:
         raise ScenarioError(f"{where} must be a table with a date and {', '.join(GROUPS)}")
-    extra = set(knot) - {"date", *GROUPS}
+    extra = set(knot) - {"date", *GROUPS, *MIX}
     if extra:
         raise ScenarioError(f"unknown key '{sorted(extra)[0]}' in {where}")
     out = {"date": _date(knot["date"], f"{where}.date")}
-    for g in GROUPS:
+    for g in (*GROUPS, *(m for m in MIX if m in knot)):  # family and uc are optional multipliers
         v = knot.get(g)
         if v is None:
             raise ScenarioError(f"{where} is missing {g}")
@@ -289,9 +287,12 @@ def load(name_or_path: str, _seen: tuple = ()) -> Scenario:
     base = None
     if "extends" in data:
         parent = str(data["extends"])
-        if parent in _seen:
-            raise ScenarioError(f"{path.name}: 'extends' loops back to '{parent}'")
-        base = load(parent, (*_seen, path.stem))
+        if parent.endswith(".toml"):  # a file named relative to this one
+            parent = str(path.parent / parent)
+        seen = (*_seen, path.resolve())
+        if named.get(parent, Path(parent)).resolve() in seen:
+            raise ScenarioError(f"{path.name}: 'extends' loops back to '{data['extends']}'")
+        base = load(parent, seen)
     scenario = from_dict(data, path.name, base)
     if "name" not in data:
         scenario = replace(scenario, name=path.stem)

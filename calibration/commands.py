@@ -1,0 +1,114 @@
+"""The `calibrate` and `validate` subcommands of `borderflow` (argument parsing and output)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+
+from calibration.data import FIRST_MONTH, LAST_MONTH
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+def _month(text: str) -> str:
+    if not MONTH.match(text):
+        raise argparse.ArgumentTypeError(f"expected a month YYYY-MM, got '{text}'")
+    if not FIRST_MONTH < text <= LAST_MONTH:
+        raise argparse.ArgumentTypeError(f"month {text} is outside the data window {FIRST_MONTH} .. {LAST_MONTH}")
+    return text
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def add_commands(commands) -> None:
+    cal = commands.add_parser(
+        "calibrate", allow_abbrev=False, help="fit the historical scenario to CBP data through a month",
+        description="Fit the inflow (by inversion) and behaviour (by ABC) of the historical scenario to "
+                    "the observed patterns from October 2018 through --through, and write DIR/fit.toml "
+                    "(a scenario file), fitted.csv (values with 5-95%% ranges), abc_draws.csv and "
+                    "inversion.csv. Copy fit.toml to experiments/scenarios/fits/through-MONTH.toml to "
+                    "make `historical` (through 2024-05) or the held-out check (2023-05) use it.")
+    cal.add_argument("--through", type=_month, default=LAST_MONTH, metavar="YYYY-MM",
+                     help=f"last month fitted (default {LAST_MONTH}; 2023-05 for the held-out fit)")
+    cal.add_argument("--samples", type=_positive, default=24, metavar="N", help="ABC draws (default 24)")
+    cal.add_argument("--rounds", type=_positive, default=4, metavar="R", help="inflow inversion rounds (default 4)")
+    cal.add_argument("--scale", type=_positive, default=80, metavar="K", help="people per agent while fitting (default 80)")
+    cal.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the runs and of the design (default 1)")
+    cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
+    cal.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
+    cal.set_defaults(handler=cmd_calibrate)
+
+    val = commands.add_parser(
+        "validate", allow_abbrev=False, help="compare the fitted model with the data and forecast after May 2024",
+        description="Run the historical scenario over replicate seeds and write, into DIR: observed vs "
+                    "simulated plots (median and 90%% band) for each pattern, errors.csv (mean absolute log "
+                    "ratio and skill against naive baselines, for the fitted period and the held-out "
+                    "2023-06..2024-05 of the fit through 2023-05) and forecast.csv (2024-06..2025-08).")
+    val.add_argument("--replicates", type=_positive, default=8, metavar="N", help="seeds per fit (default 8)")
+    val.add_argument("--scale", type=_positive, default=40, metavar="K", help="people per agent (default 40)")
+    val.add_argument("--workers", type=_positive, default=2, metavar="N", help="processes (default 2)")
+    val.add_argument("--fit", metavar="FILE", help="a fit file to validate instead of the shipped one")
+    val.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
+    val.set_defaults(handler=cmd_validate)
+
+
+def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
+    import pandas as pd
+    from tqdm import tqdm
+
+    from calibration import fit
+    from calibration.calibrate import calibrate, fit_document, write_fit
+    from experiments.cli import UsageError
+    from experiments.output import OutputError, Staging
+    from model.scenario import load
+
+    try:
+        staging = Staging(args.out)
+    except OutputError as err:
+        raise UsageError(err) from None
+    window = fit.Window(FIRST_MONTH, args.through)
+    base = load("historical")
+    shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
+             and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
+    settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
+                "command": " ".join(["borderflow", *shown])}
+    with staging:
+        with tqdm(total=args.samples, unit="draw", desc="ABC", file=sys.stderr, delay=2, leave=False) as bar:
+            result = calibrate(base, window, samples=args.samples, rounds=args.rounds, scale=args.scale,
+                               seed=args.seed, workers=args.workers, log=lambda s: tqdm.write(s, file=sys.stderr),
+                               progress=bar.update)
+        write_fit(fit_document(result, window, settings), staging.path / "fit.toml")
+        result["summary"].to_csv(staging.path / "fitted.csv", index=False)
+        result["draws"].to_csv(staging.path / "abc_draws.csv", index=False)
+        pd.DataFrame(result["inversion"]).to_csv(staging.path / "inversion.csv", index=False)
+        staging.commit()
+    print(result["summary"][["parameter", "fitted", "q05", "q95"]].to_string(index=False))
+    print(f"wrote {args.out} (fit.toml, fitted.csv, abc_draws.csv, inversion.csv); distance {result['distance']:.3f}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
+    from calibration.validate import validate
+    from experiments.cli import UsageError
+    from experiments.output import OutputError, Staging
+
+    try:
+        staging = Staging(args.out)
+    except OutputError as err:
+        raise UsageError(err) from None
+    with staging:
+        lines = validate(staging.path, replicates=args.replicates, scale=args.scale, workers=args.workers,
+                         fit_file=args.fit)
+        staging.commit()
+    print("\n".join(lines))
+    print(f"wrote {args.out}")
+    return 0

@@ -1,0 +1,259 @@
+"""Pattern-oriented calibration: the inflow by inversion, behaviour by approximate Bayesian
+computation (ABC), against several observed patterns at once.
+
+1. Inflow inversion. The inflow (people setting out, by nationality group, with the family and
+   child shares) is an unobserved input with one knot a month. Given behaviour, each month's
+   knot is moved by the damped ratio of observed to simulated encounters of that group (and
+   of the observed to simulated family and child shares), and the model is run again; a few
+   rounds make the simulated encounter levels and demographic mix follow the data.
+2. Behaviour by ABC rejection. Behaviour parameters are drawn from their prior ranges by a
+   Latin hypercube (scipy.stats.qmc); for each draw, with common random numbers, the inflow is
+   re-inverted one round and the model run again, and each draw is scored by its distance to the patterns that behaviour governs
+   (the Title 42 share, the re-encounter share, the demographic mix, the share released, the
+   sector split, MPP enrolments, appointments). The closest draws
+   are the posterior sample: its median is the fit and its 5-95% range the uncertainty.
+3. The inflow is inverted again at the fitted behaviour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import qmc
+
+from calibration.patterns import GROUPS_COMPARED, errors, pattern_table
+from model.inflow import Inflow
+from model.params import GROUPS as GROUPS_ALL
+from model.model import BorderModel
+from model.records import monthly
+from model.scenario import Scenario
+
+PRIORS = {
+    "behaviour.persistence": (0.0, 0.95, "how much the chance to try again counts (repeat crossing)"),
+    "behaviour.home_value": (0.1, 1.0, "value of going home"),
+    "behaviour.evade_cost": (0.05, 0.6, "cost of crossing to evade"),
+    "behaviour.return_cost": (0.0, 0.3, "loss from a return to Mexico"),
+    "behaviour.own_weight": (0.1, 0.9, "how far one's own outcome moves beliefs"),
+    "behaviour.social_weight": (0.05, 0.6, "how far others' reports move beliefs"),
+    "behaviour.patience_days": (20.0, 240.0, "days of waiting a traveller can afford"),
+    "behaviour.reattempt_after_removal": (0.05, 0.6, "removed people who set out again"),
+    "behaviour.send_child_cost": (0.2, 2.0, "cost to a family of sending a child alone"),
+    "border_patrol.apprehension": (0.5, 0.95, "chance an evader is caught at normal presence"),
+}
+"""The behavioural parameters fitted by ABC, with the prior range each is drawn from."""
+
+BEHAVIOUR_PATTERNS = {"title42_share": 2.0, "reencounter_share": 2.0, "family_share": 1.0, "uc_share": 1.0,
+                      "release_share": 1.0, "mpp_enrollments": 1.0, "appointments": 1.0, "sectors": 1.0}
+"""Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares).
+Encounter levels are left out: the inversion fits them, and at a fixed inflow they would favour
+whatever behaviour suits that inflow rather than the data."""
+
+RATIO_CLIP = (0.25, 4.0)
+"""The most one inversion round may multiply a knot by: noise in one month cannot run away."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months fitted, inclusive (YYYY-MM)."""
+
+    first: str
+    last: str
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date.fromisoformat(f"{self.first}-01")
+
+    @property
+    def end(self) -> dt.date:
+        period = pd.Period(self.last, freq="M")
+        return period.end_time.date()
+
+    def months(self) -> list[str]:
+        return list(pd.period_range(self.first, self.last, freq="M").strftime("%Y-%m"))
+
+
+def simulate(scenario: Scenario) -> pd.DataFrame:
+    """One run's pattern table (a pure function of the scenario: safe in worker processes)."""
+    return pattern_table(monthly(BorderModel(scenario).run()))
+
+
+def simulate_adjusted(scenario: Scenario, obs: pd.DataFrame, rounds: int) -> pd.DataFrame:
+    """A run after `rounds` undamped inversion rounds of the scenario's own monthly knots: the
+    patterns of this behaviour at an inflow that suits it, not at one fitted to other behaviour."""
+    for _ in range(rounds):
+        knots = adjust_knots(scenario.inflow.knots, simulate(scenario), obs, 1.0)
+        scenario = scenario.with_values({"inflow.knots": knots})
+    return simulate(scenario)
+
+
+def run_all(scenarios: list[Scenario], workers: int = 1, progress: Callable[[], None] | None = None,
+            obs: pd.DataFrame | None = None, adjust: int = 0) -> list[pd.DataFrame]:
+    """Simulate each scenario (after `adjust` inversion rounds against `obs`), in `workers`
+    processes when more than one; results in order."""
+    if workers <= 1:
+        out = []
+        for s in scenarios:
+            out.append(simulate_adjusted(s, obs, adjust))
+            if progress:
+                progress()
+        return out
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(simulate_adjusted, s, obs, adjust) for s in scenarios]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            if progress:
+                progress()
+        return out
+
+
+# -- 1. the inflow ---------------------------------------------------------------------------
+def monthly_knots(scenario: Scenario, window: Window) -> list[dict]:
+    """One knot on the 15th of each month of the window, starting from the scenario's own inflow."""
+    inflow = Inflow(scenario.inflow, None)
+    knots = []
+    for month in window.months():
+        date = dt.date.fromisoformat(f"{month}-15")
+        knot = {"date": date, **{g: round(inflow.level(g, date), 1) for g in ("mx", "nca", "chnv", "other")}}
+        knot.update({mix: round(inflow.level(mix, date), 3) for mix in ("family", "uc")})
+        knots.append(knot)
+    return knots
+
+
+def _ratio(obs: float, sim: float, floor: float) -> float:
+    if not np.isfinite(obs) or not np.isfinite(sim):
+        return 1.0
+    return float(np.clip((obs + floor) / (sim + floor), *RATIO_CLIP))
+
+
+def adjust_knots(knots: list[dict], sim: pd.DataFrame, obs: pd.DataFrame, damping: float) -> list[dict]:
+    """Each month's knot moved by the damped ratio of observed to simulated encounters of its
+    groups (the model's chnv and other together, keeping their ratio) and of the family and
+    child shares of encounters.
+
+    People who set out in a month are encountered in it and the next, so each knot is judged
+    by the two months together; judged by its own month alone, neighbouring knots trade the
+    error back and forth and the fit saws up and down."""
+    months = [k["date"].strftime("%Y-%m") for k in knots]
+    both = [m for m in months if m in sim.index and m in obs.index]
+    sim, obs = sim.loc[both], obs.loc[both]
+    pairs_sim, pairs_obs = sim + sim.shift(-1).fillna(sim), obs + obs.shift(-1).fillna(obs)
+    out = []
+    for month, knot in zip(months, knots, strict=True):
+        knot = dict(knot)
+        if month in sim.index:
+            for column, groups in GROUPS_COMPARED.items():
+                floor = 0.04 * float(obs[column].mean())
+                r = _ratio(pairs_obs.at[month, column], pairs_sim.at[month, column], floor) ** damping
+                for g in groups:
+                    knot[g] = round(knot[g] * r, 1)
+            for mix in ("family", "uc"):
+                share = f"{mix}_share"
+                r = _ratio(pairs_obs.at[month, share], pairs_sim.at[month, share], 0.01) ** damping
+                knot[mix] = round(float(np.clip(knot[mix] * r, 0.02, 20.0)), 3)
+        out.append(knot)
+    return smooth(out)
+
+
+def smooth(knots: list[dict], weight: float = 0.25) -> list[dict]:
+    """Pull each knot's log level a little toward its neighbours': what one noisy month says
+    is shared with the months beside it."""
+    if len(knots) < 3:
+        return knots
+    out = [dict(k) for k in knots]
+    for key in (*GROUPS_ALL, "family", "uc"):
+        logs = np.log(np.array([k[key] for k in knots], dtype=float) + 1e-6)
+        padded = np.concatenate([logs[:1], logs, logs[-1:]])
+        smoothed = (1 - 2 * weight) * logs + weight * (padded[:-2] + padded[2:])
+        for k, v in zip(out, np.exp(smoothed), strict=True):
+            k[key] = round(float(v), 3 if key in ("family", "uc") else 1)
+    return out
+
+
+def invert_inflow(scenario: Scenario, obs: pd.DataFrame, window: Window, rounds: int = 5, damping: float = 0.8,
+                  seeds: tuple[int, ...] = (1,), workers: int = 1, log: Callable[[str], None] = print,
+                  knots: list[dict] | None = None) -> tuple[Scenario, pd.DataFrame]:
+    """The scenario with monthly inflow knots fitted to the observed encounter levels and mix.
+
+    Each round runs the model once per seed and moves the knots by the mean of the runs.
+    Returns the scenario and a table of the level errors after each round."""
+    scenario = scenario.with_values({"run.start": window.start, "run.end": window.end})
+    knots = knots or monthly_knots(scenario, window)
+    history = []
+    for r in range(rounds + 1):
+        trial = scenario.with_values({"inflow.knots": knots})
+        sims = run_all([trial.with_values({"run.seed": s}) for s in seeds], workers)
+        sim = sum(sims) / len(sims)
+        err = errors(sim, obs, (window.first, window.last))
+        history.append({"round": r, **err.to_dict()})
+        log(f"inflow round {r}: encounters USBP {err['encounters_usbp']:.3f}, OFO {err['encounters_ofo']:.3f}, "
+            f"family share {err['family_share']:.3f} (mean abs log ratio)")
+        if r < rounds:
+            knots = adjust_knots(knots, sim, obs, damping)
+    return trial, pd.DataFrame(history)
+
+
+# -- 2. behaviour ------------------------------------------------------------------------------
+def distance(sim: pd.DataFrame, obs: pd.DataFrame, window: Window) -> float:
+    """Weighted mean of the patterns' mean absolute log ratios (see BEHAVIOUR_PATTERNS)."""
+    err = errors(sim, obs, (window.first, window.last))
+    sectors = err[[c for c in err.index if c.startswith("sector_share_")]]
+    parts = {**err.to_dict(), "sectors": float(sectors.mean()) if len(sectors) else np.nan}
+    total = weight = 0.0
+    for name, w in BEHAVIOUR_PATTERNS.items():
+        v = parts.get(name, np.nan)
+        if np.isfinite(v):
+            total, weight = total + w * v, weight + w
+    return total / weight if weight else np.inf
+
+
+def draw(priors: dict, samples: int, seed: int) -> pd.DataFrame:
+    """A Latin hypercube of `samples` draws over the prior ranges."""
+    lo = np.array([v[0] for v in priors.values()])
+    hi = np.array([v[1] for v in priors.values()])
+    unit = qmc.LatinHypercube(d=len(priors), rng=np.random.default_rng(seed)).random(samples)
+    return pd.DataFrame(qmc.scale(unit, lo, hi), columns=list(priors))
+
+
+def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PRIORS, samples: int = 40,
+        accept: float = 0.25, seed: int = 1, workers: int = 1, progress: Callable[[], None] | None = None,
+        adjust: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ABC rejection: every draw with its distance, and the posterior summary of the accepted ones.
+
+    Each draw's inflow is first re-inverted `adjust` rounds (see simulate_adjusted), so that a
+    draw is not judged by an inflow fitted to other behaviour."""
+    table = draw(priors, samples, seed)
+    trials = [scenario.with_values({k: _typed(scenario, k, v) for k, v in row.items()})
+              for row in table.to_dict("records")]
+    sims = run_all(trials, workers, progress, obs, adjust)
+    table["distance"] = [distance(s, obs, window) for s in sims]
+    n = max(2, int(round(accept * samples)))
+    table["accepted"] = table["distance"].rank(method="first") <= n
+    post = table[table["accepted"]]
+    summary = pd.DataFrame({
+        "parameter": list(priors),
+        "fitted": [float(post[k].median()) for k in priors],
+        "q05": [float(post[k].quantile(0.05)) for k in priors],
+        "q95": [float(post[k].quantile(0.95)) for k in priors],
+        "prior_lo": [v[0] for v in priors.values()],
+        "prior_hi": [v[1] for v in priors.values()],
+        "what": [v[2] for v in priors.values()],
+    })
+    return table, summary
+
+
+def _typed(scenario: Scenario, key: str, value: float):
+    section, name = key.split(".")
+    current = getattr(scenario.sections[section], name)
+    return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value)
+
+
+def fitted_values(summary: pd.DataFrame, scenario: Scenario) -> dict:
+    """The posterior medians as scenario values, rounded to what the data can tell apart."""
+    return {row.parameter: _typed(scenario, row.parameter, float(f"{row.fitted:.3g}"))
+            for row in summary.itertuples()}

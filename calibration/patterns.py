@@ -1,0 +1,112 @@
+"""The patterns the model is fitted to and judged by, computed alike from observed and
+simulated monthly tables, and the error metrics that compare them.
+
+A pattern is a monthly series: a level (encounters, outcomes, enrolments) or a share (the
+demographic mix, the Title 42 share, the split across sectors, the re-encounter share).
+Levels test the inflow; shares test behaviour and the rules, whatever the inflow's level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from model.border import SECTORS
+
+LEVELS = ("encounters_usbp", "encounters_ofo", "encounters_mx", "encounters_nca", "encounters_others",
+          "expulsions", "releases", "mpp_enrollments", "appointments")
+SHARES = ("family_share", "uc_share", "title42_share", "reencounter_share", "release_share", *(f"sector_share_{s}" for s in SECTORS))
+PATTERNS = (*LEVELS, *SHARES)
+TITLE42_MONTHS = ("2020-04", "2023-04")
+"""Whole months under Title 42: its share is compared only there."""
+GROUPS_COMPARED = {"encounters_mx": ("mx",), "encounters_nca": ("nca",), "encounters_others": ("chnv", "other")}
+
+
+def pattern_table(monthly: pd.DataFrame) -> pd.DataFrame:
+    """Every pattern as a column, one row per month (index `month`); NaN where undefined."""
+    m = monthly.set_index("month") if "month" in monthly.columns else monthly
+    m = m.copy()
+    for column, groups in GROUPS_COMPARED.items():
+        if column not in m:
+            m[column] = sum(m[f"encounters_{g}"] for g in groups)
+    total = m["encounters_usbp"] + m["encounters_ofo"]
+    out = pd.DataFrame(index=m.index)
+    for level in LEVELS:
+        out[level] = m[level] if level in m else np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["family_share"] = (m["encounters_usbp_family_members"] + m["encounters_ofo_family_members"]) / total
+        out["uc_share"] = (m["encounters_usbp_uc"] + m["encounters_ofo_uc"]) / total
+        t42 = (m["encounters_title42"] / total).where(
+            (m.index >= TITLE42_MONTHS[0]) & (m.index <= TITLE42_MONTHS[1]))
+        out["title42_share"] = t42
+        out["release_share"] = m["releases"] / total
+        if "repeat_encounters" in m:
+            out["reencounter_share"] = m["repeat_encounters"] / (m["repeat_encounters"] + m["unique_encountered"])
+        else:
+            out["reencounter_share"] = np.nan
+        for s in SECTORS:
+            out[f"sector_share_{s}"] = m[f"encounters_usbp_{s}"] / m["encounters_usbp"]
+    out.index.name = "month"
+    return out.replace([np.inf, -np.inf], np.nan)
+
+
+def log_ratio(sim: pd.Series, obs: pd.Series) -> pd.Series:
+    """|log(sim/obs)| month by month where both exist; a floor of 1% of the observed mean keeps
+    months near zero from dominating."""
+    both = pd.concat([sim.rename("sim"), obs.rename("obs")], axis=1).dropna()
+    floor = 0.01 * both["obs"].abs().mean() if len(both) else 0.0
+    floor = floor or 1e-9
+    return np.abs(np.log((both["sim"].clip(lower=0) + floor) / (both["obs"].clip(lower=0) + floor)))
+
+
+def errors(sim: pd.DataFrame, obs: pd.DataFrame, months: tuple[str, str] | None = None) -> pd.Series:
+    """Mean absolute log ratio per pattern over `months` (inclusive), for patterns with data there."""
+    out = {}
+    for name in PATTERNS:
+        if name not in sim or name not in obs:
+            continue
+        s, o = sim[name], obs[name]
+        if months:
+            s, o = s.loc[months[0]:months[1]], o.loc[months[0]:months[1]]
+        r = log_ratio(s, o)
+        if len(r):
+            out[name] = float(r.mean())
+    return pd.Series(out, name="mean_abs_log_ratio", dtype=float)
+
+
+def naive_forecasts(obs: pd.Series, months: tuple[str, str], ahead: bool = True) -> dict[str, pd.Series]:
+    """The two baselines a forecast must beat, for each month in `months`: the last value
+    known (`ahead`: the value before the stretch, carried forward through it; otherwise the
+    previous month's, as for a fitted period), and the same month a year earlier."""
+    idx = obs.loc[months[0]:months[1]].index
+    before = obs.loc[:months[0]].drop(months[0], errors="ignore").dropna()
+    if ahead:
+        last = pd.Series(before.iloc[-1] if len(before) else np.nan, index=idx)
+    else:
+        last = obs.shift(1).reindex(idx)
+    previous_year = pd.Series([obs.get(_year_before(m), np.nan) for m in idx], index=idx)
+    return {"last_value": last, "same_month_last_year": previous_year}
+
+
+def _year_before(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{int(year) - 1}-{mon}"
+
+
+def skill(sim: pd.Series, obs: pd.Series, months: tuple[str, str], ahead: bool = True) -> dict[str, float]:
+    """1 - error(model) / error(baseline) for each naive baseline: above 0, the model beats it."""
+    model_error = float(log_ratio(sim.loc[months[0]:months[1]], obs.loc[months[0]:months[1]]).mean())
+    out = {}
+    for name, forecast in naive_forecasts(obs, months, ahead).items():
+        base = float(log_ratio(forecast, obs.loc[months[0]:months[1]]).mean())
+        out[name] = 1.0 - model_error / base if base > 0 else np.nan
+    return out
+
+
+def observed_patterns() -> pd.DataFrame:
+    """The observed patterns, with the published re-encounter shares in their months."""
+    from calibration.data import observed, reencounter_points
+
+    out = pattern_table(observed())
+    out["reencounter_share"] = reencounter_points().reindex(out.index)
+    return out

@@ -1,0 +1,162 @@
+"""`borderflow validate`: the fitted model against the data, over replicate seeds, and its
+forecast past the data window.
+
+Two fits are checked. The fit through May 2024 (the one `historical` uses) is compared with
+every pattern over the whole window and gives the forecast for June 2024 – August 2025. The
+fit through May 2023 is run on to May 2024 with its inflow extrapolated by the scenario's
+rule, and compared with the twelve months it never saw: the held-out check.
+"""
+
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
+from calibration.data import FIRST_MONTH, LAST_MONTH  # noqa: E402
+from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
+from model.model import BorderModel  # noqa: E402
+from model.records import monthly  # noqa: E402
+from model.scenario import Scenario  # noqa: E402
+
+HELD_OUT = ("2023-06", "2024-05")
+FORECAST = ("2024-06", "2025-08")
+HELD_OUT_FIT = "2023-05"
+SKILL_SERIES = ("encounters_usbp", "encounters_ofo")
+BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+
+
+def monthly_run(scenario: Scenario) -> pd.DataFrame:
+    return monthly(BorderModel(scenario).run()).set_index("month")
+
+
+def replicate(scenario: Scenario, seeds: list[int], workers: int) -> list[pd.DataFrame]:
+    runs = [scenario.with_values({"run.seed": s}) for s in seeds]
+    if workers <= 1:
+        return [monthly_run(s) for s in runs]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(monthly_run, runs))
+
+
+def bands(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Month-by-month 5%, 50% and 95% points across replicate tables (same columns)."""
+    stacked = np.stack([t.to_numpy(dtype=float) for t in tables])
+    cols, idx = tables[0].columns, tables[0].index
+    with warnings.catch_warnings():  # months where a pattern is undefined in every run stay NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return {name: pd.DataFrame(np.nanquantile(stacked, q, axis=0), index=idx, columns=cols)
+                for name, q in BANDS.items()}
+
+
+def error_table(sim: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
+    """Errors per pattern for the fitted window and the held-out months, with skill scores."""
+    rows = []
+    for period, months, table in (("fitted", (FIRST_MONTH, LAST_MONTH), sim["fit"]),
+                                  ("held_out", HELD_OUT, sim["held_out"])):
+        err = errors(table, obs, months)
+        for name, value in err.items():
+            row = {"period": period, "pattern": name, "mean_abs_log_ratio": round(value, 4)}
+            if name in SKILL_SERIES:
+                for base, s in skill(table[name], obs[name], months, ahead=period == "held_out").items():
+                    row[f"skill_vs_{base}"] = round(s, 3)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def plot_pattern(name: str, obs: pd.DataFrame, fit: dict, held: dict, path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(8, 3.2), layout="constrained")
+    x = lambda idx: pd.to_datetime(list(idx))  # noqa: E731
+    for label, b, colour in (("fit through 2024-05", fit, "tab:blue"), ("fit through 2023-05", held, "tab:orange")):
+        ax.fill_between(x(b["p05"].index), b["p05"][name], b["p95"][name], color=colour, alpha=0.2, lw=0)
+        ax.plot(x(b["p50"].index), b["p50"][name], color=colour, lw=1.3, label=f"{label}: median, 90% band")
+    o = obs[name].dropna()
+    ax.plot(x(o.index), o, "k.", ms=3.5, label="observed (CBP/OHSS)")
+    ax.axvspan(pd.Timestamp(f"{HELD_OUT[0]}-01"), pd.Timestamp(f"{HELD_OUT[1]}-28"), color="grey", alpha=0.12,
+               lw=0, label="held out")
+    ax.axvline(pd.Timestamp(f"{FORECAST[0]}-01"), color="grey", lw=0.8, ls="--")
+    ax.set_title(name.replace("_", " "), fontsize=10)
+    if name in LEVELS:
+        ax.set_ylabel("people / month")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def overview(obs: pd.DataFrame, fit: dict, held: dict, path: Path) -> None:
+    """The README figure: monthly USBP and OFO encounters, both fits and the forecast."""
+    fig, axes = plt.subplots(2, 1, figsize=(9, 5.5), sharex=True, layout="constrained")
+    for ax, name in zip(axes, SKILL_SERIES, strict=True):
+        for label, b, colour in (("fit through 2024-05 and forecast", fit, "tab:blue"),
+                                 ("fit through 2023-05 (held-out check)", held, "tab:orange")):
+            idx = pd.to_datetime(list(b["p50"].index))
+            ax.fill_between(idx, b["p05"][name], b["p95"][name], color=colour, alpha=0.2, lw=0)
+            ax.plot(idx, b["p50"][name], color=colour, lw=1.3, label=label)
+        o = obs[name].dropna()
+        ax.plot(pd.to_datetime(list(o.index)), o, "k.", ms=3.5, label="observed")
+        ax.axvspan(pd.Timestamp(f"{HELD_OUT[0]}-01"), pd.Timestamp(f"{HELD_OUT[1]}-28"), color="grey",
+                   alpha=0.12, lw=0)
+        ax.axvline(pd.Timestamp(f"{FORECAST[0]}-01"), color="grey", lw=0.8, ls="--")
+        ax.set_ylabel(f"{name.split('_')[1].upper()} encounters / month")
+        ax.legend(fontsize=7, loc="upper left")
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def forecast_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
+    b = bands([r[list(SKILL_SERIES) + ["closure_days"]] for r in runs])
+    out = pd.DataFrame(index=b["p50"].loc[FORECAST[0]:FORECAST[1]].index)
+    for name in (*SKILL_SERIES, "closure_days"):
+        for band, table in b.items():
+            out[f"{name}_{band}"] = table.loc[out.index, name].round(0)
+    out.index.name = "month"
+    return out.reset_index()
+
+
+def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, fit_file: str | None = None) -> list[str]:
+    """Write the report into `out`; return the lines to print."""
+    obs = observed_patterns()
+    seeds = list(range(1, replicates + 1))
+    main_fit = Path(fit_file) if fit_file else fit_path(LAST_MONTH)
+    scenario = historical_with_fit(main_fit).with_values({"run.scale": scale})
+    held_scenario = historical_with_fit(fit_path(HELD_OUT_FIT)).with_values(
+        {"run.scale": scale, "run.end": pd.Period(HELD_OUT[1], freq="M").end_time.date()})
+    fit_runs = replicate(scenario, seeds, workers)
+    held_runs = replicate(held_scenario, seeds, workers)
+    fit_bands = bands([pattern_table(r) for r in fit_runs])
+    held_bands = bands([pattern_table(r) for r in held_runs])
+
+    table = error_table({"fit": fit_bands["p50"], "held_out": held_bands["p50"]}, obs)
+    table.to_csv(out / "errors.csv", index=False)
+    forecast_table(fit_runs).to_csv(out / "forecast.csv", index=False)
+    rows = []
+    for label, b in (("fit_2024_05", fit_bands), ("fit_2023_05", held_bands)):
+        for band, t in b.items():
+            rows.append(t.assign(fit=label, band=band).reset_index())
+    long = pd.concat(rows).melt(id_vars=["month", "fit", "band"], var_name="pattern", value_name="simulated")
+    long = long.pivot_table(index=["month", "pattern", "fit"], columns="band", values="simulated").reset_index()
+    observed_long = obs.reset_index().melt(id_vars="month", var_name="pattern", value_name="observed")
+    long.merge(observed_long, on=["month", "pattern"], how="left").to_csv(out / "patterns.csv", index=False)
+
+    (out / "patterns").mkdir()
+    for name in PATTERNS:
+        plot_pattern(name, obs, fit_bands, held_bands, out / "patterns" / f"{name}.png")
+    overview(obs, fit_bands, held_bands, out / "encounters.png")
+
+    meta = fit_meta(main_fit)
+    summary = table.groupby("period")["mean_abs_log_ratio"].mean()
+    lines = [f"fit: {main_fit.name} (fitted {meta.get('fitted_on', '?')} on {meta.get('data_window', '?')}); "
+             f"{replicates} seeds at scale {scale}"]
+    for period in ("fitted", "held_out"):
+        sub = table[(table["period"] == period) & table["pattern"].isin(SKILL_SERIES)]
+        parts = [f"{r.pattern} {r.mean_abs_log_ratio:.3f} (skill {r.skill_vs_last_value:+.2f} vs last value, "
+                 f"{r.skill_vs_same_month_last_year:+.2f} vs last year)" for r in sub.itertuples()]
+        lines.append(f"{period}: mean over patterns {summary[period]:.3f}; " + "; ".join(parts))
+    return lines

@@ -1,0 +1,158 @@
+"""Calibration: the data and its window, the patterns, recovery of a known truth, the commands."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from calibration import data, fit
+from calibration.calibrate import calibrate, fit_path, historical_with_fit
+from calibration.patterns import observed_patterns, pattern_table, skill
+from experiments.cli import main
+from model.scenario import SCENARIO_DIR, load
+
+LAST = dt.date(2024, 5, 31)
+
+
+# -- the data window: nothing observed after May 2024 ------------------------------------------
+def test_every_data_file_ends_by_may_2024():
+    latest = data.last_month_in_files()
+    assert set(latest) >= {"sw_monthly_by_component.csv", "usbp_sw_monthly_by_sector_ohss.csv"}
+    late = {name: month for name, month in latest.items() if month > data.LAST_MONTH}
+    assert not late, f"data files with months after {data.LAST_MONTH}: {late}"
+
+
+def test_no_scenario_knot_goes_past_the_data_window():
+    """Inflow knots are fitted inputs: none may be dated after the data window (the forecast
+    extends them by the rule in `inflow.after_last_knot`)."""
+    for path in sorted(SCENARIO_DIR.rglob("*.toml")):
+        knots = tomllib.loads(path.read_text()).get("inflow", {}).get("knots", [])
+        assert all(k["date"] <= LAST for k in knots), path.name
+
+
+def test_historical_uses_the_fit_through_may_2024_and_extends_it_by_a_rule():
+    scenario = load("historical")
+    assert scenario.inflow.after_last_knot == "repeat_last_year"
+    assert scenario.inflow.knots == load(str(fit_path("2024-05"))).inflow.knots
+    meta = tomllib.loads(fit_path("2024-05").read_text())["meta"]
+    assert meta["data_window"].endswith("2024-05")
+    held = historical_with_fit(fit_path("2023-05"))
+    assert max(k["date"] for k in held.inflow.knots) <= dt.date(2023, 5, 31)
+    assert held.timeline == scenario.timeline
+
+
+def test_observed_table_covers_the_window_in_model_terms():
+    obs = data.observed()
+    assert obs.index[0] == data.FIRST_MONTH and obs.index[-1] == data.LAST_MONTH and len(obs) == 68
+    assert (obs["encounters_usbp"] > 0).all() and (obs["encounters_ofo"] > 0).all()
+    demographic = obs.filter(regex=r"^encounters_usbp_(single_adults|family_members|uc)$").sum(axis=1)
+    assert np.allclose(demographic, obs["encounters_usbp"], rtol=0.01)
+    groups = obs[["encounters_mx", "encounters_nca", "encounters_others"]].sum(axis=1)
+    assert np.allclose(groups, obs["encounters_usbp"] + obs["encounters_ofo"], rtol=0.01)
+
+
+def test_observed_patterns_are_shares_where_shares():
+    pat = observed_patterns()
+    sectors = pat.filter(like="sector_share_").sum(axis=1)
+    assert np.allclose(sectors, 1.0, atol=0.02)
+    t42 = pat["title42_share"].dropna()
+    assert t42.index[0] == "2020-04" and t42.index[-1] == "2023-04" and t42.between(0, 1).all()
+    assert pat["reencounter_share"].dropna().between(0.1, 0.5).all()
+
+
+def test_a_broken_data_file_is_one_clear_error(tmp_path, monkeypatch):
+    (tmp_path / "sw_monthly_by_component.csv").write_text("month,component\n2020-01,USBP\n")
+    monkeypatch.setattr(data, "DATA_DIR", tmp_path)
+    data.observed.cache_clear()
+    try:
+        with pytest.raises(data.DataError, match="sw_monthly_by_component.csv lacks column.*encounters"):
+            data.observed()
+    finally:
+        data.observed.cache_clear()
+
+
+# -- error metrics ------------------------------------------------------------------------------
+def test_skill_is_positive_only_for_a_forecast_better_than_the_naive_ones():
+    months = pd.period_range("2020-01", "2021-12", freq="M").strftime("%Y-%m")
+    obs = pd.Series(np.linspace(100, 1000, len(months)), index=months)
+    perfect = skill(obs, obs, ("2021-01", "2021-12"))
+    assert perfect["last_value"] == pytest.approx(1.0) and perfect["same_month_last_year"] == pytest.approx(1.0)
+    flat = pd.Series(100.0, index=months)
+    assert skill(flat, obs, ("2021-01", "2021-12"))["last_value"] < 0
+
+
+# -- recovery of a known truth ----------------------------------------------------------------
+@pytest.fixture(scope="module")
+def synthetic():
+    """Data made by the model itself under Title 42 with a known inflow and persistence, and a
+    calibration that starts from a wrong inflow and no persistence."""
+    truth = load("title42").with_values({"run.start": dt.date(2023, 6, 1), "run.end": dt.date(2023, 11, 30),
+                                         "run.scale": 50, "run.seed": 7, "behaviour.persistence": 0.6})
+    obs = fit.simulate(truth)
+    start = truth.with_values({"inflow.mx": 900, "inflow.nca": 3000, "inflow.chnv": 600, "inflow.other": 750,
+                               "behaviour.persistence": 0.0})
+    result = calibrate(start, fit.Window("2023-06", "2023-11"), obs=obs, samples=10, rounds=3, scale=50,
+                       priors={"behaviour.persistence": fit.PRIORS["behaviour.persistence"]}, log=lambda s: None)
+    return truth, obs, result
+
+
+def test_calibration_recovers_a_known_inflow(synthetic):
+    truth, _, result = synthetic
+    knots = result["scenario"].inflow.knots
+    for groups in (("mx",), ("nca",), ("chnv", "other")):
+        fitted = np.mean([sum(k[g] for g in groups) for k in knots])
+        true = sum(getattr(truth.inflow, g) for g in groups)
+        assert fitted == pytest.approx(true, rel=0.25), groups
+
+
+def test_calibration_recovers_a_known_behaviour(synthetic):
+    _, _, result = synthetic
+    row = result["summary"].set_index("parameter").loc["behaviour.persistence"]
+    assert row.q05 <= row.fitted <= row.q95
+    assert abs(row.fitted - 0.6) < 0.2, row.fitted  # started at 0, prior 0 .. 0.95
+
+
+def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
+    truth, obs, result = synthetic
+    window = fit.Window("2023-06", "2023-11")
+    start = truth.with_values({"inflow.mx": 900, "inflow.nca": 3000, "inflow.chnv": 600, "inflow.other": 750,
+                               "behaviour.persistence": 0.0})
+    assert result["distance"] < fit.distance(fit.simulate(start), obs, window)
+    assert result["inversion"]["encounters_usbp"].iloc[-1] < 0.15
+
+
+# -- the commands -------------------------------------------------------------------------------
+@pytest.mark.parametrize("argv, message", [
+    (["calibrate", "--through", "2024-06", "--out", "x"], "outside the data window"),
+    (["calibrate", "--through", "May", "--out", "x"], "expected a month YYYY-MM"),
+    (["calibrate", "--samples", "0", "--out", "x"], "must be at least 1"),
+    (["validate", "--replicates", "many", "--out", "x"], "expected a whole number"),
+    (["validate", "--fit", "nowhere.toml", "--out", "OUT"], "scenario file not found: nowhere.toml"),
+])
+def test_bad_calibration_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 2 and message in err and len(err.splitlines()) == 1
+    assert not any(tmp_path.iterdir()), "nothing may be written for a bad input"
+
+
+def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, capsys):
+    out = tmp_path / "report"
+    assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--out", str(out)]) == 0
+    forecast = pd.read_csv(out / "forecast.csv")
+    assert forecast["month"].iloc[0] == "2024-06" and forecast["month"].iloc[-1] == "2025-08"
+    for c in ("encounters_usbp", "encounters_ofo"):
+        assert (forecast[f"{c}_p05"] <= forecast[f"{c}_p50"]).all()
+        assert (forecast[f"{c}_p50"] <= forecast[f"{c}_p95"]).all()
+    errors = pd.read_csv(out / "errors.csv")
+    assert set(errors["period"]) == {"fitted", "held_out"}
+    assert errors["mean_abs_log_ratio"].notna().all()
+    assert (out / "encounters.png").stat().st_size > 0
+    assert (out / "patterns" / "title42_share.png").exists()
+    assert "held_out" in capsys.readouterr().out
