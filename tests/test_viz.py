@@ -16,7 +16,8 @@ from model.scenario import ScenarioError, load
 from tests.conftest import synthetic_batch
 from viz.border_map import MARKER_AREA, STATE_COLOURS, BorderMap
 from viz.live import AS_SCENARIO, LEVERS, SCALE, LiveBorderModel, configure, lever_values, model_params
-from viz.panels import curves_png, levers_in_force
+from experiments.plots import OUTCOMES
+from viz.panels import LiveCurve, curves_png, levers_in_force
 
 SHORT = {"scale": 400}
 
@@ -97,6 +98,19 @@ def test_curves_draw_before_the_first_step_and_after():
         assert curves_png(m, panel)[:4] == b"\x89PNG"
     m.step()
     assert curves_png(m, "encounters")[:4] == b"\x89PNG"
+
+
+def test_a_kept_curve_redraws_the_same_picture_as_a_fresh_one():
+    m = LiveBorderModel(scenario_name="securing-the-border", **SHORT)
+    kept = LiveCurve("outcomes")
+    for _ in range(5):
+        m.step()
+        kept.png(m)
+    fresh = LiveCurve("outcomes")
+    fresh.png(m)
+    assert len(kept.ax.lines) == len(fresh.ax.lines) == len(OUTCOMES)
+    assert [line.get_color() for line in kept.ax.lines] == [line.get_color() for line in fresh.ax.lines]
+    assert kept.ax.get_ylim() == fresh.ax.get_ylim()
 
 
 def serve(argv, capsys):

@@ -26,7 +26,7 @@ from model.params import KINDS
 from model.states import State
 from viz import png
 
-FIGSIZE, DPI = (10.5, 5.0), 100
+FIGSIZE, DPI = (10.5, 5.0), 90
 AXES = (0.12, 0.08, 0.62, 0.74)
 """Where the grid sits in the figure (left, bottom, width, height), the same in the background."""
 
@@ -36,6 +36,13 @@ PROPERTY_LAYERS = {
 }
 """The live property layers (Mesa's portrayal style): Border Patrol agents per column of the line,
 and people per shelter place in each border city's block."""
+
+
+def layer_portrayal(layer) -> PropertyLayerStyle | None:
+    """Mesa's property-layer portrayal: the style of a live layer, None for the others."""
+    return PROPERTY_LAYERS.get(layer.name)
+
+
 LAYER_LABELS = {"bp_presence": "Border Patrol agents per column", "shelter_crowding": "people per shelter place"}
 
 STATE_COLOURS = {

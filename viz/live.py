@@ -144,7 +144,14 @@ class LiveBorderModel(BorderModel):
         self.changed = {} if self.refused else {k: v for k, v in lever_values(choices).items() if k != SCALE.key}
         super().__init__(scenario)
         self.grid = self.border.grid  # where Mesa's space components look for the space
+        self._daily = None
         self.running = self.refused is None
+
+    def daily(self):
+        """The daily table so far, made once per day however many panels draw it (do not modify it)."""
+        if self._daily is None or len(self._daily) != len(self.rows):
+            self._daily = super().daily()
+        return self._daily
 
     def step(self) -> None:
         if self.refused:  # SolaraViz enables Step after every Reset; a refused model does not move

@@ -20,22 +20,44 @@ CURVES = {"encounters": (10.0, 4.2), "waiting": (10.0, 3.4), "outcomes": (10.0, 
 """Panel name -> figure size (inches)."""
 
 
+class LiveCurve:
+    """One curve panel kept for one model: the figure, axes and ticks stay, and each redraw only
+    replaces the data artists (fixed margins: a layout engine would redo the text layout every step)."""
+
+    def __init__(self, panel: str):
+        self.panel = panel
+        self.figure = Figure(figsize=CURVES[panel])
+        self.figure.subplots_adjust(left=0.085, right=0.97, top=0.9, bottom=0.1)
+        self.ax = self.figure.subplots()
+
+    def png(self, model: LiveBorderModel) -> bytes:
+        """The panel over the whole scenario span, drawn up to today."""
+        ax = self.ax
+        for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
+            artist.remove()
+        if ax.get_legend():
+            ax.get_legend().remove()
+        ax.set_prop_cycle(None)  # each redraw starts the colours afresh, so a curve keeps its colour
+        daily = model.daily()
+        if self.panel == "encounters":
+            encounters_panel(ax, daily, model.params, legend=not daily.empty)
+        elif self.panel == "waiting":
+            waiting_panel(ax, daily)
+        else:
+            outcomes_panel(ax, daily)
+        ax.set_autoscaley_on(True)
+        ax.relim()
+        ax.autoscale_view()
+        date_axis(ax, model.start, model.start + pd.Timedelta(days=model.days - 1))
+        if daily.empty:
+            ax.text(0.5, 0.5, "press Step or ▶ to run the model", transform=ax.transAxes, ha="center", color="grey")
+            ax.set_ylim(0, 1000)
+        return png(self.figure)
+
+
 def curves_png(model: LiveBorderModel, panel: str) -> bytes:
-    """One panel over the whole scenario span, drawn up to today."""
-    fig = Figure(figsize=CURVES[panel], layout="constrained")
-    ax = fig.subplots()
-    daily = model.daily()
-    if panel == "encounters":
-        encounters_panel(ax, daily, model.params, legend=not daily.empty)
-    elif panel == "waiting":
-        waiting_panel(ax, daily)
-    else:
-        outcomes_panel(ax, daily)
-    date_axis(ax, model.start, model.start + pd.Timedelta(days=model.days - 1))
-    if daily.empty:
-        ax.text(0.5, 0.5, "press Step or ▶ to run the model", transform=ax.transAxes, ha="center", color="grey")
-        ax.set_ylim(0, 1000)
-    return png(fig)
+    """One panel drawn afresh (the page keeps a LiveCurve per model instead)."""
+    return LiveCurve(panel).png(model)
 
 
 def _memo_image(make, model, *key) -> None:
@@ -61,7 +83,8 @@ def curve_view(panel: str):
     @solara.component
     def CurveView(model: LiveBorderModel):
         update_counter.get()
-        _memo_image(lambda: curves_png(model, panel), model, panel)
+        curve = solara.use_memo(lambda: LiveCurve(panel), [model])  # a fresh figure for each new model
+        _memo_image(lambda: curve.png(model), model, panel)
 
     CurveView.__name__ = f"{panel.capitalize()}View"
     return CurveView
