@@ -26,7 +26,9 @@ START_TIMEOUT = 90  # seconds for the server to answer
 UI_TIMEOUT = 60_000  # milliseconds for the page to react
 
 
+@pytest.fixture
 def chromium() -> str:
+    """The browser's path (skip or fail first, before any server starts)."""
     path = os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     missing = None
     try:
@@ -86,13 +88,12 @@ def drawn_images(page) -> int:
     return page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth > 100).length")
 
 
-def test_serve_in_a_browser(server, tmp_path):
+def test_serve_in_a_browser(chromium, server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
-    executable = chromium()
     shot = Path(os.environ.get("BORDERFLOW_SCREENSHOT") or tmp_path / "server.png")
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1700, "height": 1250})
         page.set_default_timeout(UI_TIMEOUT)
         page.goto(server)
