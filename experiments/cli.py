@@ -14,6 +14,7 @@ from dataclasses import fields
 
 from model.params import SECTIONS
 from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
+from viz import APP_SCENARIO
 
 DEFAULT_SCENARIO = "historical"
 PROGRESS_DAYS = 200
@@ -86,6 +87,18 @@ def build_parser() -> Parser:
                                  allow_abbrev=False)
     params.add_argument("section", nargs="?", metavar="SECTION", help=f"one of: {', '.join(SECTIONS)}")
     params.set_defaults(handler=cmd_params)
+
+    serve = commands.add_parser("serve", help="watch a scenario run in a browser and move its levers live",
+                                allow_abbrev=False,
+                                description="Start the browser app (Mesa SolaraViz) on http://HOST:PORT: the border "
+                                            "grid, live curves and the policy levers; page 1 replays a batch.")
+    serve.add_argument("--scenario", default=APP_SCENARIO, metavar="NAME|PATH",
+                       help=f"the scenario the page opens on (default: {APP_SCENARIO})")
+    serve.add_argument("--port", type=int, default=8765, metavar="P", help="port to listen on (default: 8765)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="H",
+                       help="address to listen on (default: 127.0.0.1, this machine only; 0.0.0.0 opens it to all)")
+    serve.add_argument("--batch", metavar="DIR", help="a finished batch (DIR/daily.parquet) to replay on page 1")
+    serve.set_defaults(handler=cmd_serve)
 
     from calibration.commands import add_commands
     add_commands(commands)
@@ -214,6 +227,16 @@ def cmd_params(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError(f"unknown section '{args.section}'{hint}")
     print("\n".join(params_lines(args.section)))
     return 0
+
+
+# -- serve ----------------------------------------------------------------------------------
+def cmd_serve(args: argparse.Namespace, argv: list[str]) -> int:
+    from viz.server import ServeError, serve
+
+    try:
+        return serve(args)
+    except ServeError as err:
+        raise UsageError(err) from None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -62,49 +62,69 @@ def _shade(ax, dates: pd.Series, daily: pd.DataFrame, label: bool) -> None:
             ax.axvspan(a, b, color=colour, alpha=alpha, lw=0, label=name if label and n == 0 else None)
 
 
+def encounters_panel(ax, daily: pd.DataFrame, scenario: Scenario, legend: bool = True) -> None:
+    """Daily USBP and OFO encounters, the counted 7-day average, the closure thresholds in force,
+    and the days under Title 42 or the closure shaded."""
+    dates = pd.to_datetime(daily["date"])
+    ax.plot(dates, daily["encounters_usbp"], lw=0.8, color="tab:blue", label="USBP encounters")
+    ax.plot(dates, daily["encounters_ofo"], lw=0.8, color="tab:orange", label="OFO encounters (ports)")
+    ax.plot(dates, daily["counted_7day_avg"], lw=2.4, color="black", label="counted 7-day average")
+    activation, lift = closure_thresholds(scenario, dates)
+    if not np.isnan(activation).all():
+        ax.plot(dates, activation, ls="--", lw=1.6, color=CLOSURE_COLOUR, drawstyle="steps-post", zorder=4,
+                label=f"closure activation{_level(activation)}")
+        ax.plot(dates, lift, ls="--", lw=1.6, color="tab:green", drawstyle="steps-post", zorder=4,
+                label=f"closure lift{_level(lift)}")
+    _shade(ax, dates, daily, label=True)
+    ax.set_ylabel("people per day")
+    ax.set_title("Southwest border encounters", loc="left", fontsize=11)
+    if legend:
+        ax.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.9)
+
+
+def waiting_panel(ax, daily: pd.DataFrame) -> None:
+    """People waiting in Mexico at the end of each day, by why they wait."""
+    dates = pd.to_datetime(daily["date"])
+    for col, label in WAITING.items():
+        ax.plot(dates, daily[col], lw=1.4, label=label)
+    _shade(ax, dates, daily, label=False)
+    ax.set_ylabel("people")
+    ax.set_title("Waiting in Mexico (end of day)", loc="left", fontsize=11)
+    ax.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.9)
+
+
+def outcomes_panel(ax, daily: pd.DataFrame) -> None:
+    """What happened to the people encountered (7-day means)."""
+    dates = pd.to_datetime(daily["date"])
+    for col, label in OUTCOMES.items():
+        ax.plot(dates, daily[col].rolling(7, min_periods=1).mean(), lw=1.4, label=label)
+    _shade(ax, dates, daily, label=False)
+    ax.set_ylabel("people per day (7-day mean)")
+    ax.set_title("Outcomes", loc="left", fontsize=11)
+    ax.legend(loc="upper left", fontsize=8, ncols=4, framealpha=0.9)
+
+
+def date_axis(ax, first, last) -> None:
+    """Concise date ticks, thousands separators, a zero floor and whole days from `first` to `last`."""
+    locator = AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    ax.yaxis.set_major_formatter(THOUSANDS)
+    ax.set_ylim(bottom=0)
+    ax.grid(True, lw=0.4, alpha=0.5)
+    ax.set_xlim(pd.Timestamp(first), pd.Timestamp(last) + pd.Timedelta(days=1))
+
+
 def curves(daily: pd.DataFrame, scenario: Scenario, path) -> None:
     """Three stacked panels over the run's dates, saved as a PNG at `path`."""
     dates = pd.to_datetime(daily["date"])
     fig = Figure(figsize=(12, 10), layout="constrained")
     top, mid, low = fig.subplots(3, 1, sharex=True)
-
-    top.plot(dates, daily["encounters_usbp"], lw=0.8, color="tab:blue", label="USBP encounters")
-    top.plot(dates, daily["encounters_ofo"], lw=0.8, color="tab:orange", label="OFO encounters (ports)")
-    top.plot(dates, daily["counted_7day_avg"], lw=2.4, color="black", label="counted 7-day average")
-    activation, lift = closure_thresholds(scenario, dates)
-    if not np.isnan(activation).all():
-        top.plot(dates, activation, ls="--", lw=1.6, color=CLOSURE_COLOUR, drawstyle="steps-post", zorder=4,
-                 label=f"closure activation{_level(activation)}")
-        top.plot(dates, lift, ls="--", lw=1.6, color="tab:green", drawstyle="steps-post", zorder=4,
-                 label=f"closure lift{_level(lift)}")
-    _shade(top, dates, daily, label=True)
-    top.set_ylabel("people per day")
-    top.set_title("Southwest border encounters", loc="left", fontsize=11)
-    top.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.9)
-
-    for col, label in WAITING.items():
-        mid.plot(dates, daily[col], lw=1.4, label=label)
-    _shade(mid, dates, daily, label=False)
-    mid.set_ylabel("people")
-    mid.set_title("Waiting in Mexico (end of day)", loc="left", fontsize=11)
-    mid.legend(loc="upper left", fontsize=8, ncols=2, framealpha=0.9)
-
-    for col, label in OUTCOMES.items():
-        low.plot(dates, daily[col].rolling(7, min_periods=1).mean(), lw=1.4, label=label)
-    _shade(low, dates, daily, label=False)
-    low.set_ylabel("people per day (7-day mean)")
-    low.set_title("Outcomes", loc="left", fontsize=11)
-    low.legend(loc="upper left", fontsize=8, ncols=4, framealpha=0.9)
-
-    locator = AutoDateLocator()
-    low.xaxis.set_major_locator(locator)
-    low.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    encounters_panel(top, daily, scenario)
+    waiting_panel(mid, daily)
+    outcomes_panel(low, daily)
     for ax in (top, mid, low):
-        ax.yaxis.set_major_formatter(THOUSANDS)
-        ax.set_ylim(bottom=0)
-        ax.grid(True, lw=0.4, alpha=0.5)
-    low.set_xlim(dates.iloc[0], dates.iloc[-1] + pd.Timedelta(days=1))
-
+        date_axis(ax, dates.iloc[0], dates.iloc[-1])
     run = scenario.run
     fig.suptitle(f"{scenario.name}: {run.start} to {run.end}, seed {run.seed}, scale {run.scale} people/agent",
                  fontsize=13)
