@@ -67,14 +67,7 @@ def build_parser() -> Parser:
                               epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME|PATH",
                      help=f"a named scenario (see `borderflow scenarios`) or a .toml file (default: {DEFAULT_SCENARIO})")
-    span = run.add_mutually_exclusive_group()
-    span.add_argument("--days", type=int, metavar="N", help="simulate N days from the start date")
-    span.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="last simulated day (inclusive)")
-    run.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="first simulated day")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed")
-    run.add_argument("--scale", type=int, metavar="K", help="people one agent stands for (smaller: slower, finer)")
-    run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
-                     help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
+    add_span_arguments(run, seed_help="random seed")
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (see below)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     run.set_defaults(handler=cmd_run)
@@ -89,21 +82,37 @@ def build_parser() -> Parser:
     return parser
 
 
+def add_span_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """--days/--end/--start/--seed/--scale/--set, shared by `run` and `batch`."""
+    span = parser.add_mutually_exclusive_group()
+    span.add_argument("--days", type=int, metavar="N", help="simulate N days from the start date")
+    span.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="last simulated day (inclusive)")
+    parser.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="first simulated day")
+    parser.add_argument("--seed", type=int, metavar="S", help=seed_help)
+    parser.add_argument("--scale", type=int, metavar="K", help="people one agent stands for (smaller: slower, finer)")
+    parser.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
+
+
 # -- run ------------------------------------------------------------------------------------
 def configure(args: argparse.Namespace):
     """The scenario with the command line's changes applied, all checked together."""
-    if args.days is not None and args.days <= 0:
-        raise UsageError(f"--days must be at least 1, got {args.days}")
-    scenario = load(args.scenario)
-    values = parse_set(args.set)
-    flags = {"run.start": args.start, "run.end": args.end, "run.seed": args.seed, "run.scale": args.scale}
-    values.update({k: v for k, v in flags.items() if v is not None})
-    if args.days is not None:
-        start = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
+    return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
+                    seed=args.seed, scale=args.scale)
+
+
+def override(scenario, values: dict, *, days=None, start=None, end=None, seed=None, scale=None):
+    """`scenario` with `values` and the span flags applied (the flags win), all checked together."""
+    if days is not None and days <= 0:
+        raise UsageError(f"--days must be at least 1, got {days}")
+    flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
+    values = {**values, **{k: v for k, v in flags.items() if v is not None}}
+    if days is not None:
+        first = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
         try:
-            values["run.end"] = start + dt.timedelta(days=args.days - 1)
+            values["run.end"] = first + dt.timedelta(days=days - 1)
         except OverflowError:
-            raise UsageError(f"--days {args.days} runs past the last possible date") from None
+            raise UsageError(f"--days {days} runs past the last possible date") from None
     return scenario.with_values(values)
 
 
