@@ -56,7 +56,7 @@ def indices(spec: Spec, design: pd.DataFrame, means: pd.DataFrame) -> pd.DataFra
     problem, rows = spec.problem(), []
     for output in spec.outputs:
         y = means[output].to_numpy(dtype=float)
-        with warnings.catch_warnings():  # a constant output gives NaN indices, reported as such
+        with warnings.catch_warnings():  # SALib warns on a constant output
             warnings.simplefilter("ignore", RuntimeWarning)
             if spec.design == "sobol":
                 result = sobol.analyze(problem, y, calc_second_order=spec.second_order, seed=BOOTSTRAP_SEED)
@@ -65,8 +65,10 @@ def indices(spec: Spec, design: pd.DataFrame, means: pd.DataFrame) -> pd.DataFra
                 result = morris.analyze(problem, design.to_numpy(dtype=float), y, num_levels=spec.levels,
                                         seed=BOOTSTRAP_SEED)
                 keys = ("mu_star", "mu_star_conf", "mu", "sigma")
+        constant = np.ptp(y) == 0  # no variance to apportion: say so rather than report zeros
         for i, name in enumerate(problem["names"]):
-            rows.append({"output": output, "parameter": name, **{k: float(result[k][i]) for k in keys}})
+            rows.append({"output": output, "parameter": name,
+                         **{k: np.nan if constant else float(result[k][i]) for k in keys}})
     return pd.DataFrame(rows)
 
 
