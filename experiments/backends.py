@@ -21,6 +21,9 @@ from concurrent.futures.process import BrokenProcessPool
 from experiments.errors import ExperimentError
 from experiments.runs import Result, Run, simulate
 
+CONNECT_TIMEOUT = "10s"
+"""How long --dask ADDRESS waits for the scheduler before giving up."""
+
 
 class BackendError(ExperimentError):
     """The backend cannot start (e.g. no scheduler at the address); one line for the user."""
@@ -70,7 +73,7 @@ class Processes:
         # Interrupted or failed: drop queued runs and stop the ones in progress now rather than
         # after they finish (ProcessPoolExecutor has no public way to do that before Python 3.14).
         self.pool.shutdown(wait=False, cancel_futures=True)
-        for process in list(getattr(self.pool, "_processes", {}).values()):
+        for process in list((getattr(self.pool, "_processes", None) or {}).values()):
             with contextlib.suppress(Exception):
                 process.terminate()
 
@@ -110,7 +113,7 @@ class Dask:
                                             dashboard_address=None, silence_logs=logging.ERROR)
                 self.client = Client(self.cluster)
             else:
-                self.client = Client(self.address, timeout="10s")
+                self.client = Client(self.address, timeout=CONNECT_TIMEOUT)
         except (OSError, TimeoutError, ValueError) as err:
             self.__exit__(None, None, None)
             raise BackendError(f"cannot reach the Dask scheduler at '{self.address}': "

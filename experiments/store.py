@@ -105,19 +105,23 @@ class Store:
             write_text(failure, text)
 
     def merge(self, outputs: list[str]) -> tuple[int, int]:
-        """The tables of every finished run in plan order; returns (finished, failed)."""
+        """The tables of every planned run in plan order; returns (finished, failed) plan entries.
+
+        A design can hold the same parameters and seed twice (e.g. Saltelli's matrices after
+        rounding): that run is computed once and appears under each of its plan entries."""
         done = self.finished()
-        writers, summaries = {}, []
+        writers, summaries, failures = {}, [], []
         try:
             for run in self.plan:
-                if run.id not in done:
-                    continue
-                daily = pd.read_parquet(self.path / RUNS / f"{run.id}.parquet")
                 labels = run.labels()
-                data = daily.drop(columns=list(labels))
-                month = monthly(data)
-                for name, frame in (("daily", daily), ("monthly", labelled(run, month))):
-                    table = pa.Table.from_pandas(frame, preserve_index=False)
+                if run.id not in done:
+                    failure = self.path / FAILURES / f"{run.id}.json"
+                    if failure.exists():
+                        failures.append({**labels, "error": json.loads(failure.read_text(encoding="utf-8"))["error"]})
+                    continue
+                data = pd.read_parquet(self.path / RUNS / f"{run.id}.parquet").drop(columns=list(labels))
+                for name, frame in (("daily", data), ("monthly", monthly(data))):
+                    table = pa.Table.from_pandas(labelled(run, frame), preserve_index=False)
                     if name not in writers:
                         temporary = self.path / f".{name}.parquet.tmp"
                         writers[name] = (pq.ParquetWriter(temporary, table.schema), temporary)
@@ -132,11 +136,9 @@ class Store:
         table = pd.DataFrame(summaries, columns=[*self._label_columns(), *outputs])
         atomic(self.path / "summaries.parquet", lambda p: table.to_parquet(p, index=False))
         atomic(self.path / "summaries.csv", lambda p: table.to_csv(p, index=False, lineterminator="\n"))
-        failures = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.path / FAILURES).glob("*.json"))]
-        failed = pd.DataFrame(failures, columns=[*self._label_columns(), "error", "traceback"])
+        failed = pd.DataFrame(failures, columns=[*self._label_columns(), "error"])
         if len(failed):
-            atomic(self.path / "failures.csv", lambda p: failed.drop(columns="traceback").to_csv(
-                p, index=False, lineterminator="\n"))
+            atomic(self.path / "failures.csv", lambda p: failed.to_csv(p, index=False, lineterminator="\n"))
         else:
             (self.path / "failures.csv").unlink(missing_ok=True)
         return len(summaries), len(failed)
@@ -157,10 +159,11 @@ def execute(plan: list[Run], out: str, backend, *, resume: bool, files: dict, ou
     with backend:
         store.create(files)
         done = store.finished()
-        todo = [run for run in plan if run.id not in done]
-        by_id = {run.id: run for run in todo}
+        by_id = {run.id: run for run in plan if run.id not in done}  # a repeated design point runs once
+        todo = list(by_id.values())
         failed = 0
-        bar = tqdm(total=len(plan), initial=len(plan) - len(todo), unit="run", desc="runs", file=sys.stderr,
+        unique = len({run.id for run in plan})
+        bar = tqdm(total=unique, initial=unique - len(todo), unit="run", desc="runs", file=sys.stderr,
                    disable=quiet, dynamic_ncols=True, mininterval=0.5)
         try:
             with bar:
@@ -181,5 +184,6 @@ def execute(plan: list[Run], out: str, backend, *, resume: bool, files: dict, ou
 
 
 def _kept(store: Store) -> str:
-    return (f"{len(store.finished() & {r.id for r in store.plan})} of {len(store.plan)} runs finished and kept "
+    planned = {run.id for run in store.plan}
+    return (f"{len(store.finished() & planned)} of {len(planned)} runs finished and kept "
             f"in {store.shown}; finish them with the same command and --resume")
