@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -109,3 +111,11 @@ def test_unreadable_spec_and_non_empty_directory_are_refused(tmp_path, capsys):
 def test_parse_errors_name_the_spec():
     with pytest.raises(ExperimentError, match=r"^test\.toml: parameter .closure.activation.: design sobol samples a range"):
         spec(SWEEP.replace('"lhs"', '"sobol"').replace("{ range = [1500, 3000] }", "{ values = [1, 2] }"))
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).parent.parent / "experiments" / "specs").glob("*.toml")),
+                         ids=lambda p: p.name)
+def test_example_specs_are_valid(path):
+    example = sweep.read(path)
+    base, design, runs = sweep.plan(example)
+    assert len(runs) == len(design) * example.replicates > 0
