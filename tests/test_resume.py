@@ -41,10 +41,14 @@ def wait_for_runs(process: subprocess.Popen, out: Path, count: int) -> None:
         time.sleep(0.05)
 
 
+def children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
 def workers_of(pid: int) -> list[int]:
-    """The pool's worker processes (spawned children of the sweep), not its resource tracker."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [int(c) for c in children if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    """The pool's worker processes: the children of the sweep's fork server."""
+    server = [c for c in children(pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return [w for s in server for w in children(s)]
 
 
 @pytest.fixture(scope="module")
