@@ -8,11 +8,17 @@ take about half an hour on two cores. It goes through the same path as `borderfl
 (runs written one by one into a temporary directory, then merged), so the times include
 writing the outputs and, for the workers, starting them. The two sweeps' tables are
 compared as well: they must be identical.
+
+On a shared machine other jobs take cores too, so the script first measures what parallelism
+the machine gives at that moment: the speed-up of a plain CPU-bound loop run on N processes
+at once over the same loops one after the other. The sweep's speed-up is to be read
+against that figure.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import platform
 import sys
@@ -43,6 +49,24 @@ scale = {scale}
 """
 
 
+def spin(_: int) -> float:
+    t0, total = time.perf_counter(), 0
+    for i in range(5_000_000):
+        total += i
+    return time.perf_counter() - t0
+
+
+def available_speedup(workers: int) -> float:
+    """What N processes gain over one on this machine now, for pure CPU work (1.0: nothing)."""
+    one_by_one = sum(spin(i) for i in range(workers))
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(abs, range(workers), chunksize=1)  # wait until every worker has started
+        t0 = time.perf_counter()
+        pool.map(spin, range(workers), chunksize=1)
+        together = time.perf_counter() - t0
+    return one_by_one / together
+
+
 def timed(runs, out: Path, workers: int, outputs) -> float:
     t0 = time.perf_counter()
     _, finished, failed = execute(runs, str(out), backend(workers), resume=False, files={}, outputs=outputs,
@@ -60,6 +84,7 @@ def main() -> None:
     args = ap.parse_args()
     spec = sweep.parse(SPEC.format(points=args.runs // 2, days=args.days, scale=args.scale), "benchmark")
     base, _, runs = sweep.plan(spec)
+    available = available_speedup(args.workers)
     with tempfile.TemporaryDirectory() as folder:
         serial = timed(runs, Path(folder) / "serial", 1, spec.outputs)
         parallel = timed(runs, Path(folder) / "parallel", args.workers, spec.outputs)
@@ -67,7 +92,9 @@ def main() -> None:
                    for t in ("daily.parquet", "summaries.parquet"))
     print(f"sweep         {len(runs)} runs of {base.name}, {base.days} days from {base.run.start}, "
           f"scale {base.run.scale}")
-    print(f"machine       {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"machine       {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {os.getloadavg()[0]:.1f}")
+    print(f"available     {available:.2f}x: {args.workers} CPU-bound loops at once vs one after the other")
     print(f"1 worker      {serial:.1f} s ({len(runs) / serial:.2f} runs/s)")
     print(f"{args.workers} workers     {parallel:.1f} s ({len(runs) / parallel:.2f} runs/s)")
     print(f"speed-up      {serial / parallel:.2f}x; tables identical: {'yes' if same else 'NO'}")

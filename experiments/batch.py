@@ -63,6 +63,12 @@ def plan_from_args(args: argparse.Namespace) -> list[Run]:
         raise ExperimentError("--scenarios names a scenario twice")
     scenarios = [configure(argparse.Namespace(**{**vars(args), "scenario": name, "seed": None}))
                  for name in args.scenarios]
+    names = [s.name for s in scenarios]
+    twice = next((n for n in names if names.count(n) > 1), None)
+    if twice is not None:
+        raise ExperimentError(f"--scenarios: two of them are named '{twice}'; give each file its own name")
+    if any(not n or "/" in n or n.startswith(".") for n in names):
+        raise ExperimentError(f"--scenarios: scenario names must be plain file names, got {names}")
     seed = DEFAULT_SEED if args.seed is None else args.seed
     return plan(scenarios, args.replicates, seed, parse_set(args.set))
 

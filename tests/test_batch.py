@@ -89,3 +89,14 @@ def test_batch_run_api_matches_mesa_conventions():
     assert parallel == [row for row in results if row["Step"] == 15]
     with pytest.raises(ValueError, match="iterations or rng"):
         batch_run(scenario, {}, iterations=2, rng=[1, 2])
+
+
+def test_two_scenarios_with_one_name_are_refused(tmp_path, capsys):
+    files = []
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        files.append(tmp_path / folder / "regime.toml")
+        files[-1].write_text('extends = "baseline"\n', encoding="utf-8")
+    code, _, err = cli([*BATCH, "--scenarios", *files, "--out", tmp_path / "out"], capsys)
+    assert_one_line_error(code, err, "two of them are named 'regime'")
+    assert not (tmp_path / "out").exists()
