@@ -12,6 +12,8 @@ import difflib
 import sys
 from dataclasses import fields
 
+from experiments.errors import ExperimentError, Stopped
+from experiments.summaries import describe
 from model.params import SECTIONS
 from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
 from viz import APP_SCENARIO
@@ -31,6 +33,25 @@ refused. The parent of DIR must exist.
 precedence over the same keys given with --set. --days N runs N days from the start date.
 DIR/scenario.toml holds every parameter; `borderflow run --scenario DIR/scenario.toml`
 repeats the run exactly."""
+
+BATCH_EPILOG = """\
+DIR holds plan.parquet (every run), runs/<id>.parquet (each run as it finishes),
+failures/ (runs that raised), scenario-<name>.toml (every parameter of each scenario) and,
+at the end, daily.parquet and monthly.parquet (one row per run and day or month, with the
+scenario, replicate, seed and the parameters that differ between the scenarios),
+summaries.parquet/.csv (one row per run) and comparison.png (median and 90% band of each
+scenario). An interrupted batch is finished by the same command with --resume."""
+
+SWEEP_EPILOG = """\
+SPEC.toml names the scenario, the design (factorial, lhs, sobol, morris), samples,
+replicates, seed, the outputs to summarise, the [run] span (days, start, end, scale),
+fixed [set] values and the [parameters] to vary; see the README's "Experiments" section
+and experiments/specs/. DIR holds spec.toml, scenario.toml, design.parquet, plan.parquet,
+runs/, failures/ and, at the end, summaries.parquet/.csv, daily.parquet, monthly.parquet.
+Then `borderflow sensitivity DIR` for sobol and morris designs.
+
+Outputs (summary statistics of each run):
+""" + describe()
 
 
 class UsageError(Exception):
@@ -58,6 +79,7 @@ def _date(text: str) -> dt.date:
 
 
 def build_parser() -> Parser:
+    raw = argparse.RawDescriptionHelpFormatter
     parser = Parser(prog="borderflow", allow_abbrev=False,
                     description="Agent-based model of migration at the US-Mexico border.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -68,14 +90,7 @@ def build_parser() -> Parser:
                               epilog=RUN_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME|PATH",
                      help=f"a named scenario (see `borderflow scenarios`) or a .toml file (default: {DEFAULT_SCENARIO})")
-    span = run.add_mutually_exclusive_group()
-    span.add_argument("--days", type=int, metavar="N", help="simulate N days from the start date")
-    span.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="last simulated day (inclusive)")
-    run.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="first simulated day")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed")
-    run.add_argument("--scale", type=int, metavar="K", help="people one agent stands for (smaller: slower, finer)")
-    run.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
-                     help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
+    add_span_arguments(run, seed_help="random seed")
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (see below)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     run.set_defaults(handler=cmd_run)
@@ -87,6 +102,31 @@ def build_parser() -> Parser:
                                  allow_abbrev=False)
     params.add_argument("section", nargs="?", metavar="SECTION", help=f"one of: {', '.join(SECTIONS)}")
     params.set_defaults(handler=cmd_params)
+
+    batch = commands.add_parser("batch", help="run scenarios with the same seeds and compare them",
+                                allow_abbrev=False, epilog=BATCH_EPILOG, formatter_class=raw,
+                                description="Run each scenario N times (seeds S..S+N-1 for every one) and "
+                                            "write one table of all runs and a comparison figure into DIR.")
+    batch.add_argument("--scenarios", nargs="+", required=True, metavar="NAME|PATH", help="the scenarios")
+    batch.add_argument("--replicates", type=int, default=1, metavar="N", help="runs per scenario (default: 1)")
+    add_span_arguments(batch, seed_help="first seed: replicate i runs with seed S+i (default: 1)")
+    add_experiment_arguments(batch)
+    batch.set_defaults(handler=cmd_batch)
+
+    sweep = commands.add_parser("sweep", help="run a parameter sweep described by a TOML spec",
+                                allow_abbrev=False, epilog=SWEEP_EPILOG, formatter_class=raw,
+                                description="Run every point of the spec's design with its replicates and "
+                                            "write per-run summaries and daily tables into DIR.")
+    sweep.add_argument("spec", metavar="SPEC.toml", help="the sweep spec (see below)")
+    add_experiment_arguments(sweep)
+    sweep.set_defaults(handler=cmd_sweep)
+
+    sensitivity = commands.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
+                                      allow_abbrev=False,
+                                      description="Compute the sensitivity indices matching a finished sobol or "
+                                                  "morris sweep; write DIR/sensitivity.csv and sensitivity.png.")
+    sensitivity.add_argument("dir", metavar="DIR", help="the sweep's output directory")
+    sensitivity.set_defaults(handler=cmd_sensitivity)
 
     serve = commands.add_parser("serve", help="watch a scenario run in a browser and move its levers live",
                                 allow_abbrev=False,
@@ -105,21 +145,48 @@ def build_parser() -> Parser:
     return parser
 
 
+def add_experiment_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where results go and where runs execute, shared by `batch` and `sweep`."""
+    parser.add_argument("--out", required=True, metavar="DIR", help="output directory (new or empty, or --resume)")
+    parser.add_argument("--resume", action="store_true", help="finish the experiment in DIR: run only what is missing")
+    parser.add_argument("--workers", type=int, default=1, metavar="N",
+                        help="local worker processes (default: 1, in this process); with --dask local, its workers")
+    parser.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS, or 'local' for a "
+                                                          "LocalCluster on this machine")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
+
+
+def add_span_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
+    """--days/--end/--start/--seed/--scale/--set, shared by `run` and `batch`."""
+    span = parser.add_mutually_exclusive_group()
+    span.add_argument("--days", type=int, metavar="N", help="simulate N days from the start date")
+    span.add_argument("--end", type=_date, metavar="YYYY-MM-DD", help="last simulated day (inclusive)")
+    parser.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="first simulated day")
+    parser.add_argument("--seed", type=int, metavar="S", help=seed_help)
+    parser.add_argument("--scale", type=int, metavar="K", help="people one agent stands for (smaller: slower, finer)")
+    parser.add_argument("--set", action="extend", nargs="+", default=[], metavar="KEY=VALUE",
+                        help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
+
+
 # -- run ------------------------------------------------------------------------------------
 def configure(args: argparse.Namespace):
     """The scenario with the command line's changes applied, all checked together."""
-    if args.days is not None and args.days <= 0:
-        raise UsageError(f"--days must be at least 1, got {args.days}")
-    scenario = load(args.scenario)
-    values = parse_set(args.set)
-    flags = {"run.start": args.start, "run.end": args.end, "run.seed": args.seed, "run.scale": args.scale}
-    values.update({k: v for k, v in flags.items() if v is not None})
-    if args.days is not None:
-        start = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
+    return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
+                    seed=args.seed, scale=args.scale)
+
+
+def override(scenario, values: dict, *, days=None, start=None, end=None, seed=None, scale=None):
+    """`scenario` with `values` and the span flags applied (the flags win), all checked together."""
+    if days is not None and days <= 0:
+        raise UsageError(f"--days must be at least 1, got {days}")
+    flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
+    values = {**values, **{k: v for k, v in flags.items() if v is not None}}
+    if days is not None:
+        first = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
         try:
-            values["run.end"] = start + dt.timedelta(days=args.days - 1)
+            values["run.end"] = first + dt.timedelta(days=days - 1)
         except OverflowError:
-            raise UsageError(f"--days {args.days} runs past the last possible date") from None
+            raise UsageError(f"--days {days} runs past the last possible date") from None
     return scenario.with_values(values)
 
 
@@ -150,6 +217,56 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         staging.commit()
     if not args.quiet:
         print(summary(daily, args.out))
+    return 0
+
+
+# -- batch, sweep, sensitivity --------------------------------------------------------------
+def cmd_batch(args: argparse.Namespace, argv: list[str]) -> int:
+    from experiments import batch
+    from experiments.summaries import STATISTICS
+
+    runs = batch.plan_from_args(args)
+    return experiment(args, runs, batch.files(runs, argv), list(STATISTICS), after=batch.draw)
+
+
+def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
+    from experiments import sweep
+    from experiments.output import scenario_toml
+
+    spec = sweep.read(args.spec)
+    base, design, runs = sweep.plan(spec)
+    files = {"spec.toml": spec.text, "scenario.toml": scenario_toml(base, argv), "design.parquet": design}
+    return experiment(args, runs, files, spec.outputs)
+
+
+def experiment(args: argparse.Namespace, runs: list, files: dict, outputs: list[str], after=None) -> int:
+    """Run what DIR lacks on the chosen backend, then report; 1 if any run failed."""
+    from experiments.backends import backend
+    from experiments.store import execute
+
+    if args.workers < 1:
+        raise UsageError(f"--workers must be at least 1, got {args.workers}")
+    if args.dask not in (None, "local") and args.workers > 1:
+        raise UsageError("--workers sets the size of --dask local; a running scheduler has its own workers")
+    store, finished, failed = execute(runs, args.out, backend(args.workers, args.dask), resume=args.resume,
+                                      files=files, outputs=outputs, quiet=args.quiet)
+    if after is not None and finished:
+        after(store.path, runs)
+    if not args.quiet:
+        print(f"wrote {args.out}: {finished} of {len(runs)} runs finished (daily.parquet, monthly.parquet, "
+              f"summaries.parquet/.csv{', comparison.png' if after and finished else ''})")
+    if failed:
+        print(f"borderflow: {failed} of {len(runs)} runs failed; see {args.out}/failures.csv "
+              f"(--resume tries them again)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace, argv: list[str]) -> int:
+    from experiments.sensitivity import analyse
+
+    table, csv, png = analyse(args.dir)
+    print(f"wrote {csv} and {png}: {table['parameter'].nunique()} parameters x {table['output'].nunique()} outputs")
     return 0
 
 
@@ -248,7 +365,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("borderflow: interrupted; nothing was written", file=sys.stderr)
         return 130
-    except (ScenarioError, UsageError) as err:
+    except Stopped as err:
+        print(f"borderflow: {' '.join(str(err).split())}", file=sys.stderr)
+        return err.code
+    except (ScenarioError, UsageError, ExperimentError) as err:
         fail(err)
     except OSError as err:
         fail(f"{err.filename + ': ' if err.filename else ''}{err.strerror or err}")

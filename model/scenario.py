@@ -313,3 +313,13 @@ def parse_set(items: list[str]) -> dict[str, Any]:
             value = raw
         out[key] = value
     return out
+
+
+def check_key(key: str, value: Any) -> Any:
+    """One `section.field` (or `section.field.key`) value on its own: key known, type and range checked.
+
+    Cross-field rules (e.g. closure.lift <= closure.activation) are left to `with_values`."""
+    section, name, sub = _split_key(key)
+    if sub is None:
+        return check_value(section, name, value, key)
+    return check_value(section, name, {sub: value}, key)[sub]

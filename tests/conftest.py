@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from experiments.cli import main
 from model.model import BorderModel
 from model.scenario import load
 
@@ -42,3 +43,47 @@ def synthetic_batch(directory, scenarios=("baseline", "title42"), seeds=(1, 2, 3
     directory.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_parquet(directory / BATCH_FILE)
     return directory
+
+
+def cli(argv: list, capsys) -> tuple[int, str, str]:
+    """`borderflow ARGV` in this process: (exit status, stdout, stderr)."""
+    try:
+        code = main([str(a) for a in argv])
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def assert_one_line_error(code: int, err: str, expected: str) -> None:
+    assert code == 2
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("borderflow: error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in err
+
+
+SWEEP = """\
+scenario = "securing-the-border"
+design = "lhs"
+samples = 4
+replicates = 2
+seed = 2
+outputs = ["peak_7day_avg", "days_closed", "total_encounters", "mean_waiting_mexico"]
+
+[run]
+days = 20
+scale = 300
+
+[parameters]
+"closure.activation" = { range = [1500, 3000] }
+"closure.lift" = { range = [1000, 2000] }
+"""
+"""A small sweep (8 runs); its point 2 draws closure.lift above closure.activation: two real failed runs."""
+
+
+def spec_file(folder, text: str = SWEEP, name: str = "spec.toml"):
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path

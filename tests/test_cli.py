@@ -17,6 +17,7 @@ from experiments.output import OUTPUTS
 from experiments.plots import closure_thresholds
 from model.records import COLUMNS
 from model.scenario import load, named_scenarios
+from tests.conftest import assert_one_line_error, cli
 
 SCENARIO = """\
 name = "test-border"
@@ -48,30 +49,12 @@ def named(tmp_path: Path, monkeypatch) -> Path:
     return folder
 
 
-def cli(argv: list[str], capsys) -> tuple[int, str, str]:
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as exit_:
-        code = exit_.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
 def run_args(scenario: Path, out: Path, *extra) -> list:
     return ["run", "--scenario", scenario, *SHORT, "--out", out, *extra]
 
 
 def leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.iterdir() if p.name.startswith(".borderflow-")]
-
-
-def assert_one_line_error(code: int, err: str, expected: str) -> None:
-    assert code == 2
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    assert lines[0].startswith("borderflow: error: ")
-    assert expected in lines[0]
-    assert "Traceback" not in err
 
 
 # -- successful runs ------------------------------------------------------------------------

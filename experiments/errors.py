@@ -1,0 +1,16 @@
+"""How an experiment ends badly: refused before it starts, or stopped part-way (resumable).
+
+Kept free of heavy imports so the command line can catch them without loading pandas.
+"""
+
+
+class ExperimentError(ValueError):
+    """A bad spec, output directory or backend; refused before anything is written. One line."""
+
+
+class Stopped(Exception):
+    """The experiment stopped part-way (Ctrl-C, a lost worker); what finished is kept. One line."""
+
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code

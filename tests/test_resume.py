@@ -1,0 +1,133 @@
+"""Nothing lost: a sweep killed, interrupted or left with a partial file resumes and runs only what is missing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pandas.testing as pdt
+import pytest
+
+from experiments.cli import main
+from tests.conftest import SWEEP, assert_one_line_error, cli, spec_file
+
+# Slow enough (12 runs of 60 days) to be stopped part-way; no impossible points.
+LONG = SWEEP.replace("days = 20", "days = 60").replace("scale = 300", "scale = 150") \
+    .replace("samples = 4", "samples = 6").replace("[1000, 2000]", "[1000, 1400]")
+EXE = Path(sys.executable).parent / "borderflow"
+TABLES = ("daily.parquet", "monthly.parquet", "summaries.parquet")
+
+
+def finished(out: Path) -> dict[str, tuple[int, int]]:
+    """Run files under their final names, with (inode, mtime) to tell a rewrite."""
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (out / "runs").glob("*.parquet")}
+
+
+def start(spec: Path, out: Path, *flags) -> subprocess.Popen:
+    return subprocess.Popen([EXE, "sweep", spec, "--out", out, "--quiet", *flags], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_runs(process: subprocess.Popen, out: Path, count: int) -> None:
+    deadline = time.monotonic() + 120
+    while (out / "runs").is_dir() is False or len(finished(out)) < count:
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the sweep did not get going"
+        time.sleep(0.05)
+
+
+def children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def workers_of(pid: int) -> list[int]:
+    """The pool's worker processes: the children of the sweep's fork server."""
+    server = [c for c in children(pid) if b"forkserver" in Path(f"/proc/{c}/cmdline").read_bytes()]
+    return [w for s in server for w in children(s)]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, Path]:
+    """The spec and the tables of the same sweep run without interruption."""
+    folder = tmp_path_factory.mktemp("reference")
+    spec = spec_file(folder, LONG)
+    assert main(["sweep", str(spec), "--out", str(folder / "out"), "--quiet"]) == 0
+    return spec, folder / "out"
+
+
+def resume_and_compare(spec: Path, out: Path, reference: Path, kept: dict, capsys) -> None:
+    code, _, err = cli(["sweep", spec, "--out", out, "--resume", "--quiet"], capsys)
+    assert code == 0, err
+    after = finished(out)
+    assert len(after) == 12 and not list((out / "runs").glob(".*"))
+    assert {name: after[name] for name in kept} == kept  # the runs finished before were not run again
+    for table in TABLES:
+        pdt.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(reference / table), check_exact=True)
+
+
+def test_killed_sweep_resumes_without_losing_or_repeating_runs(reference, tmp_path, capsys):
+    spec, ref = reference
+    out = tmp_path / "out"
+    process = start(spec, out)
+    wait_for_runs(process, out, 3)
+    process.kill()
+    process.wait()
+    kept = finished(out)
+    assert 3 <= len(kept) < 12, "the sweep finished before it could be killed"
+    assert not (out / "summaries.parquet").exists()
+    resume_and_compare(spec, out, ref, kept, capsys)
+
+
+def test_killed_worker_stops_the_sweep_resumably(reference, tmp_path, capsys):
+    spec, ref = reference
+    out = tmp_path / "out"
+    process = start(spec, out, "--workers", "2")
+    wait_for_runs(process, out, 2)
+    os.kill(workers_of(process.pid)[0], signal.SIGKILL)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 1
+    assert err.splitlines() == [err.strip()] and err.startswith("borderflow: error: a worker process died")
+    assert f"runs finished and kept in {out}; finish them with the same command and --resume" in err
+    kept = finished(out)
+    assert len(kept) < 12
+    resume_and_compare(spec, out, ref, kept, capsys)
+
+
+def test_ctrl_c_stops_with_a_resumable_line(reference, tmp_path, capsys):
+    spec, ref = reference
+    out = tmp_path / "out"
+    process = start(spec, out)
+    wait_for_runs(process, out, 2)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    kept = finished(out)
+    assert process.returncode == 130 and len(kept) < 12
+    assert err.strip() == (f"borderflow: interrupted: {len(kept)} of 12 runs finished and kept in {out}; "
+                           f"finish them with the same command and --resume")
+    resume_and_compare(spec, out, ref, kept, capsys)
+
+
+def test_partial_file_is_never_taken_for_a_finished_run(reference, tmp_path, capsys):
+    spec, ref = reference
+    out = tmp_path / "out"
+    assert cli(["sweep", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    victim = sorted((out / "runs").glob("*.parquet"))[5]
+    victim.unlink()
+    (out / "runs" / f".{victim.name}.4242.tmp").write_bytes(b"PAR1 half a run")  # a writer killed mid-file
+    kept = finished(out)
+    resume_and_compare(spec, out, ref, kept, capsys)
+    assert victim.exists()
+
+
+def test_resume_refuses_a_different_experiment(reference, tmp_path, capsys):
+    spec, ref = reference
+    other = spec_file(tmp_path, LONG.replace("seed = 2", "seed = 3"))
+    before = sorted(p.name for p in ref.rglob("*"))
+    code, _, err = cli(["sweep", other, "--out", ref, "--resume"], capsys)
+    assert_one_line_error(code, err, "holds a different experiment")
+    assert sorted(p.name for p in ref.rglob("*")) == before
