@@ -49,13 +49,14 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
     obs = obs.loc[window.first:window.last]
     base = base.with_values({"run.scale": scale, "run.seed": seed})
     log(f"1/3 inverting the inflow at the starting behaviour ({rounds} rounds)")
-    first, _ = fit.invert_inflow(base, obs, window, rounds=rounds, workers=workers, log=log)
+    first, start = fit.invert_inflow(base, obs, window, rounds=rounds, workers=workers, log=log)
     log(f"2/3 ABC over {len(priors)} behaviour parameters ({samples} draws)")
     draws, summary = fit.abc(first, obs, window, priors, samples, accept, seed, workers, progress)
     chosen = first.with_values(fit.fitted_values(summary, first))
     log("3/3 inverting the inflow at the fitted behaviour")
     final, history = fit.invert_inflow(chosen, obs, window, rounds=max(2, rounds - 2), workers=workers,
                                        log=log, knots=first.inflow.knots)
+    history = pd.concat([start.assign(stage="before ABC"), history.assign(stage="after ABC")], ignore_index=True)
     return {"scenario": final, "draws": draws, "summary": summary, "inversion": history,
             "distance": fit.distance(fit.simulate(final), obs, window)}
 

@@ -181,21 +181,30 @@ def invert_inflow(scenario: Scenario, obs: pd.DataFrame, window: Window, rounds:
     """The scenario with monthly inflow knots fitted to the observed encounter levels and mix.
 
     Each round runs the model once per seed and moves the knots by the mean of the runs.
-    Returns the scenario and a table of the level errors after each round."""
+    Returns the round's scenario that came closest (noise can make a later round worse) and a
+    table of the errors of every round, with the one returned marked `chosen`."""
     scenario = scenario.with_values({"run.start": window.start, "run.end": window.end})
     knots = knots or monthly_knots(scenario, window)
-    history = []
+    history, trials = [], []
     for r in range(rounds + 1):
-        trial = scenario.with_values({"inflow.knots": knots})
-        sims = run_all([trial.with_values({"run.seed": s}) for s in seeds], workers)
+        trials.append(scenario.with_values({"inflow.knots": knots}))
+        sims = run_all([trials[-1].with_values({"run.seed": s}) for s in seeds], workers)
         sim = sum(sims) / len(sims)
         err = errors(sim, obs, (window.first, window.last))
-        history.append({"round": r, **err.to_dict()})
+        history.append({"round": r, "inflow_error": inflow_error(err), **err.to_dict()})
         log(f"inflow round {r}: encounters USBP {err['encounters_usbp']:.3f}, OFO {err['encounters_ofo']:.3f}, "
             f"family share {err['family_share']:.3f} (mean abs log ratio)")
         if r < rounds:
             knots = adjust_knots(knots, sim, obs, damping)
-    return trial, pd.DataFrame(history)
+    table = pd.DataFrame(history)
+    best = int(table["inflow_error"].idxmin())
+    table["chosen"] = table.index == best
+    return trials[best], table
+
+
+def inflow_error(err: pd.Series) -> float:
+    """What the inversion aims at: the groups' encounter levels and the family and child shares."""
+    return float(err[[*GROUPS_COMPARED, "family_share", "uc_share"]].mean())
 
 
 # -- 2. behaviour ------------------------------------------------------------------------------

