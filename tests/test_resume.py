@@ -28,9 +28,15 @@ def finished(out: Path) -> dict[str, tuple[int, int]]:
     return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in (out / "runs").glob("*.parquet")}
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(spec: Path, out: Path, *flags) -> subprocess.Popen:
+    """The sweep as a process of its own. Ctrl-C is restored to its default first: a test run started
+    in the background by a shell inherits SIGINT ignored, and Python would then never see it."""
     return subprocess.Popen([EXE, "sweep", spec, "--out", out, "--quiet", *flags], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
 
 
 def wait_for_runs(process: subprocess.Popen, out: Path, count: int) -> None:
