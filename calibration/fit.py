@@ -77,9 +77,14 @@ class Window:
         return list(pd.period_range(self.first, self.last, freq="M").strftime("%Y-%m"))
 
 
+def monthly_run(scenario: Scenario) -> pd.DataFrame:
+    """One run's monthly table indexed by month (a pure function of the scenario)."""
+    return monthly(BorderModel(scenario).run()).set_index("month")
+
+
 def simulate(scenario: Scenario) -> pd.DataFrame:
     """One run's pattern table (a pure function of the scenario: safe in worker processes)."""
-    return pattern_table(monthly(BorderModel(scenario).run()))
+    return pattern_table(monthly_run(scenario))
 
 
 def simulate_adjusted(scenario: Scenario, obs: pd.DataFrame, rounds: int) -> pd.DataFrame:

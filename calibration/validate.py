@@ -22,9 +22,8 @@ import pandas as pd  # noqa: E402
 
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
 from calibration.data import FIRST_MONTH, LAST_MONTH  # noqa: E402
+from calibration.fit import monthly_run  # noqa: E402
 from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
-from model.model import BorderModel  # noqa: E402
-from model.records import monthly  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
 
 HELD_OUT = ("2023-06", "2024-05")
@@ -32,10 +31,6 @@ FORECAST = ("2024-06", "2025-08")
 HELD_OUT_FIT = "2023-05"
 SKILL_SERIES = ("encounters_usbp", "encounters_ofo")
 BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
-
-
-def monthly_run(scenario: Scenario) -> pd.DataFrame:
-    return monthly(BorderModel(scenario).run()).set_index("month")
 
 
 def replicate(scenario: Scenario, seeds: list[int], workers: int) -> list[pd.DataFrame]:

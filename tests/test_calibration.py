@@ -14,6 +14,7 @@ from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
 from experiments.cli import main
 from model.scenario import SCENARIO_DIR, load
+from tests.conftest import assert_one_line_error, cli
 
 LAST = dt.date(2024, 5, 31)
 
@@ -140,10 +141,8 @@ def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
 ])
 def test_bad_calibration_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(SystemExit) as exit_:
-        main(argv)
-    err = capsys.readouterr().err.strip()
-    assert exit_.value.code == 2 and message in err and len(err.splitlines()) == 1
+    code, _, err = cli(argv, capsys)
+    assert_one_line_error(code, err, message)
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad input"
 
 
