@@ -37,11 +37,10 @@ class MexicanAuthority(Agent):
 
     def send_away(self, traveller) -> None:
         m = self.model
-        beh = m.beh
         m.today["interdicted"] += traveller.people
         if m.random.random() < m.levers.mexico.deport_share:
             m.today["mexico_deported"] += traveller.people
-            traveller.removed(beh.reattempt_after_removal, beh.reattempt_removal_days, State.REMOVED)
+            traveller.removed(State.REMOVED)
         else:
             m.today["transferred_south"] += traveller.people
-            traveller.removed(beh.reattempt_after_transfer, beh.reattempt_transfer_days, State.TRANSFERRED_SOUTH)
+            traveller.removed(State.TRANSFERRED_SOUTH)

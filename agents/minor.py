@@ -1,6 +1,6 @@
 """An unaccompanied child."""
 
-from agents.traveller import EVADE, Traveller
+from agents.traveller import Traveller
 
 
 class UnaccompaniedMinor(Traveller):
@@ -9,8 +9,6 @@ class UnaccompaniedMinor(Traveller):
 
     kind = "uc"
 
-    def choices(self) -> dict[int, float]:
-        values = super().choices()
-        if self.group != "mx":
-            values.pop(EVADE, None)  # children from far away come to be found, not to hide
-        return values
+    def can_evade(self) -> bool:
+        """Children from far away come to be found, not to hide."""
+        return self.group == "mx"

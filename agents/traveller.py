@@ -14,13 +14,13 @@ import math
 
 from mesa.discrete_space import CellAgent
 
+from agents.valuation import (APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT,
+                              Circumstances, border_options)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import Option
 from model.states import State
 
-CHOICES = ("surrender", "evade", "port", "appointment", "wait", "give_up", "send_child")
-SURRENDER, EVADE, PORT, APPOINTMENT, WAIT, GIVE_UP, SEND_CHILD = range(7)
 IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
 SLOT = {Option.SURRENDER: 0, Option.PORT: 1, Option.APPOINTMENT: 2}
 """Where each option's (enter, far) belief sits in `Traveller.belief`."""
@@ -116,55 +116,41 @@ class Traveller(CellAgent):
 
     def value(self, enter: float, far: float) -> float:
         """The value of the outcomes of processing: entry, removal far away, or return to Mexico."""
-        beh = self.model.beh
-        return enter * beh.entry_value - far * beh.removal_cost - (1.0 - enter - far) * beh.return_cost
+        return self.model.worth.outcome(enter, far)
 
-    def attempt(self, gain: float, enter: float, far: float, home: float, caught: float = 1.0) -> float:
-        """The value of trying an option once more, counting what is left after a return to Mexico.
+    def circumstances(self) -> Circumstances:
+        """Where this traveller stands today: the city's danger, the best stretch to evade
+        through, the waits at the port and for an appointment, the days of waiting left."""
+        m, levers = self.model, self.model.levers
+        _, catch, danger = m.best_evasion(self)
+        appointment = m.appointments.expected_wait() if levers.appointments.active and self.kind != "uc" else None
+        return Circumstances(
+            danger_here=m.danger[CITIES[self.city].sector], evade_catch=catch, evade_danger=danger,
+            day_cost=m.beh.wait_cost * (1.0 + m.crowding[self.city]),
+            port_wait=m.ports[self.city].expected_wait() if levers.ports.asylum_open else None,
+            appointment_wait=appointment, days_left=self.patience - self.waited)
 
-        Someone sent back to a border city can choose again: try again or go home. With
-        persistence d and chance `back` of being sent back, the value V of the attempt solves
-        V = N + d * back * max(V, home), where N is this attempt's own value; so V is the larger
-        of N + d*back*home (go home after a failure) and N / (1 - d*back) (keep trying)."""
-        beh = self.model.beh
-        back = caught * (1.0 - enter - far)
-        own = gain + caught * self.value(enter, far)
-        keep = beh.persistence * back
-        return max(own + keep * home, own / (1.0 - keep))
+    def can_evade(self) -> bool:
+        return True
 
     def choices(self) -> dict[int, float]:
         """The value of each option open to this traveller today."""
-        m, beh, levers = self.model, self.model.beh, self.model.levers
-        b = self.belief
-        city = CITIES[self.city]
-        crowd = 1.0 + m.crowding[self.city]
-        day_cost = beh.wait_cost * crowd
-        danger = beh.danger_weight / self.risk
-        left = self.patience - self.waited
-        home = beh.home_value * (1.0 - self.claim)
-        values = {SURRENDER: self.attempt(-0.5 * danger * m.danger[city.sector], b[0], b[1], home)}
-        sector, catch = m.best_evasion(self)
-        got_away = beh.entry_value * (1.0 - beh.claim_value * self.claim)
-        values[EVADE] = self.attempt((1 - catch) * got_away - danger * m.danger[sector] - beh.evade_cost,
-                                     b[0], b[1], home, caught=catch)
-        if levers.ports.asylum_open:
-            values[PORT] = self.attempt(-day_cost * m.ports[self.city].expected_wait(), b[2], b[3], home)
-        if levers.appointments.active and self.kind != "uc":
-            wait = m.appointments.expected_wait()
-            if wait < left:
-                values[APPOINTMENT] = self.attempt(-day_cost * wait, b[4], b[5], home)
+        m, beh = self.model, self.model.beh
+        at = self.circumstances()
+        values = border_options(m.worth, beh, self.belief, claim=self.claim, risk=self.risk,
+                                can_evade=self.can_evade(), at=at)
         best = max(values.values())
-        if left > 0:
-            values[WAIT] = best - day_cost * beh.reconsider_days - beh.choice_noise
+        if at.days_left > 0:
+            values[WAIT] = best - at.day_cost * beh.reconsider_days - beh.choice_noise
             ahead = m.info.upcoming(m.day, beh.anticipation_days)
             if ahead is not None:
                 effective, table = ahead
                 # Waiting carries them past the change: its value is what the new rules offer,
                 # so a tightening makes acting now better (a surge) and a loosening makes waiting so.
                 future = self.future_best(table, values)
-                values[WAIT] = future - day_cost * (effective - m.day)
+                values[WAIT] = future - at.day_cost * (effective - m.day)
                 self.awaited = effective
-        values[GIVE_UP] = home
+        values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
         return values
 
     def future_best(self, table: dict, now: dict) -> float:
@@ -187,8 +173,7 @@ class Traveller(CellAgent):
         self.refresh_beliefs()
         self.awaited = None
         values = self.choices()
-        choice = m.logit(values)
-        self.act(choice)
+        self.act(m.logit(values))
 
     def act(self, choice: int) -> None:
         m = self.model
@@ -223,7 +208,7 @@ class Traveller(CellAgent):
 
     def reconsider_in_mpp(self) -> None:
         m = self.model
-        nxt = m.day + 1 + int(m.random.expovariate(1.0 / (3 * m.beh.reconsider_days)))
+        nxt = m.day + 1 + int(m.random.expovariate(1.0 / m.beh.mpp_reconsider_days))
         m.calendar.add(min(nxt, self.hearing_day), self, "mpp")
 
     def mpp_day(self) -> None:
@@ -236,11 +221,11 @@ class Traveller(CellAgent):
         beh = m.beh
         # Enrollees judge their case by what they believe of asylum, not by the published relief rate,
         # and weigh the wait until they next reconsider.
-        stay = self.belief[0] * beh.entry_value - beh.wait_cost * (1 + m.crowding[self.city]) * 3 * beh.reconsider_days
+        stay = self.belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[self.city]) * beh.mpp_reconsider_days
         values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - self.claim)}
-        sector, catch = m.best_evasion(self)
-        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * beh.removal_cost \
-            - beh.danger_weight / self.risk * m.danger[sector] - beh.evade_cost
+        _, catch, danger = m.best_evasion(self)
+        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * m.worth.far \
+            - beh.danger_weight / self.risk * danger - beh.evade_cost
         choice = m.logit(values)
         if choice == WAIT:
             self.reconsider_in_mpp()
@@ -250,15 +235,14 @@ class Traveller(CellAgent):
         self.move(State.STAGING)
         self.act(choice)
 
-    def removed(self, reattempt: float, mean_days: float, state: State) -> None:
-        """Sent far away (to the origin, or south by Mexico); may set out again later."""
+    def removed(self, state: State) -> None:
+        """Sent far away: removed to the origin, or moved south by Mexico. Whether to set out
+        again is their own decision, taken at home once they have had time to get back."""
         m = self.model
         self.move(state)
-        if m.random.random() < reattempt:
-            self.cell = m.random.choice(m.border.south_cells)
-            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean_days)), self, "set_out")
-        else:
-            self.retire()
+        self.cell = m.random.choice(m.border.south_cells)
+        mean = m.beh.reattempt_removal_days if state == State.REMOVED else m.beh.reattempt_transfer_days
+        m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean)), self, "reconsider_home")
 
 
-__all__ = ["Traveller", "CHOICES"]
+__all__ = ["Traveller", "CHOICES", "SURRENDER", "EVADE", "PORT", "APPOINTMENT", "WAIT", "GIVE_UP", "SEND_CHILD"]

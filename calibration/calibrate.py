@@ -1,5 +1,5 @@
 """`borderflow calibrate`: fit the historical scenario through a month and write the fit as a
-scenario file (inflow knots and behaviour, with the fit's date, window and uncertainty).
+scenario file (pressure knots and behaviour, with the fit's date, window and uncertainty).
 
 The shipped fits live in `experiments/scenarios/fits/`: `historical` extends the fit through
 May 2024; `borderflow validate` also uses the fit through May 2023 for its held-out check.
@@ -21,7 +21,7 @@ from model.scenario import SCENARIO_DIR, Scenario, from_dict, load
 
 FITS_DIR = SCENARIO_DIR / "fits"
 HISTORICAL = SCENARIO_DIR / "historical.toml"
-FITTED_SECTIONS = ("inflow", "behaviour", "border_patrol")
+FITTED_SECTIONS = ("pressure", "behaviour", "border_patrol")
 
 
 def fit_path(through: str) -> Path:
@@ -44,18 +44,18 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
               accept: float = 0.25, rounds: int = 5, scale: int = 60, seed: int = 1, workers: int = 1,
               priors: dict = fit.PRIORS, log: Callable[[str], None] = print,
               progress: Callable[[], None] | None = None) -> dict:
-    """Inflow inversion, ABC on behaviour, inversion again; returns everything the report needs."""
+    """Pressure inversion, ABC on behaviour, inversion again; returns everything the report needs."""
     obs = observed_patterns() if obs is None else obs
     obs = obs.loc[window.first:window.last]
     base = base.with_values({"run.scale": scale, "run.seed": seed})
-    log(f"1/3 inverting the inflow at the starting behaviour ({rounds} rounds)")
-    first, start = fit.invert_inflow(base, obs, window, rounds=rounds, workers=workers, log=log)
+    log(f"1/3 inverting the pressure at the starting behaviour ({rounds} rounds)")
+    first, start = fit.invert_pressure(base, obs, window, rounds=rounds, workers=workers, log=log)
     log(f"2/3 ABC over {len(priors)} behaviour parameters ({samples} draws)")
     draws, summary = fit.abc(first, obs, window, priors, samples, accept, seed, workers, progress)
     chosen = first.with_values(fit.fitted_values(summary, first))
-    log("3/3 inverting the inflow at the fitted behaviour")
-    final, history = fit.invert_inflow(chosen, obs, window, rounds=max(2, rounds - 2), workers=workers,
-                                       log=log, knots=first.inflow.knots)
+    log("3/3 inverting the pressure at the fitted behaviour")
+    final, history = fit.invert_pressure(chosen, obs, window, rounds=max(2, rounds - 2), workers=workers,
+                                       log=log, knots=first.pressure.knots)
     history = pd.concat([start.assign(stage="before ABC"), history.assign(stage="after ABC")], ignore_index=True)
     return {"scenario": final, "draws": draws, "summary": summary, "inversion": history,
             "distance": fit.distance(fit.simulate(final), obs, window)}
@@ -67,7 +67,7 @@ def fit_document(result: dict, window: fit.Window, settings: dict) -> dict:
     doc = {"extends": "baseline", "meta": {
         "fitted_on": dt.date.today().isoformat(),
         "data_window": f"{window.first} .. {window.last}",
-        "method": "inflow inversion (monthly knots) + ABC rejection on behaviour (Latin hypercube)",
+        "method": "pressure inversion (quarterly knots) + ABC rejection on behaviour (Latin hypercube)",
         **settings,
         "distance": round(float(result["distance"]), 4),
         "uncertainty": {row.parameter: [round(row.q05, 4), round(row.q95, 4)] for row in summary.itertuples()},
@@ -79,8 +79,8 @@ def fit_document(result: dict, window: fit.Window, settings: dict) -> dict:
             sec, name = key.split(".")
             if sec == section:
                 values[name] = getattr(scenario.sections[sec], name)
-        if section == "inflow":
-            values["knots"] = scenario.inflow.knots
+        if section == "pressure":
+            values["knots"] = scenario.pressure.knots
         if values:
             doc[section] = dict(sorted(values.items()))
     return doc
@@ -88,5 +88,5 @@ def fit_document(result: dict, window: fit.Window, settings: dict) -> dict:
 
 def write_fit(doc: dict, path: Path) -> None:
     header = ("# A fit of the historical scenario written by `borderflow calibrate`; see [meta] for when, on\n"
-              "# which months and how. Knots are people setting out per day (family, uc: share multipliers).\n")
+              "# which months and how. Knots are people per day who start to consider leaving (family, uc: share multipliers).\n")
     path.write_text(header + tomli_w.dumps(doc), encoding="utf-8")

@@ -32,7 +32,7 @@ def _positive(text: str) -> int:
 def add_commands(commands) -> None:
     cal = commands.add_parser(
         "calibrate", allow_abbrev=False, help="fit the historical scenario to CBP data through a month",
-        description="Fit the inflow (by inversion) and behaviour (by ABC) of the historical scenario to "
+        description="Fit the migration pressure (by inversion) and behaviour (by ABC) of the historical scenario to "
                     "the observed patterns from October 2018 through --through, and write DIR/fit.toml "
                     "(a scenario file), fitted.csv (values with 5-95%% ranges), abc_draws.csv and "
                     "inversion.csv. Copy fit.toml to experiments/scenarios/fits/through-MONTH.toml to "
@@ -40,7 +40,7 @@ def add_commands(commands) -> None:
     cal.add_argument("--through", type=_month, default=LAST_MONTH, metavar="YYYY-MM",
                      help=f"last month fitted (default {LAST_MONTH}; 2023-05 for the held-out fit)")
     cal.add_argument("--samples", type=_positive, default=24, metavar="N", help="ABC draws (default 24)")
-    cal.add_argument("--rounds", type=_positive, default=4, metavar="R", help="inflow inversion rounds (default 4)")
+    cal.add_argument("--rounds", type=_positive, default=4, metavar="R", help="pressure inversion rounds (default 4)")
     cal.add_argument("--scale", type=_positive, default=80, metavar="K", help="people per agent while fitting (default 80)")
     cal.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the runs and of the design (default 1)")
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")

@@ -1,18 +1,20 @@
-"""Pattern-oriented calibration: the inflow by inversion, behaviour by approximate Bayesian
-computation (ABC), against several observed patterns at once.
+"""Pattern-oriented calibration: the migration pressure by inversion, behaviour by approximate
+Bayesian computation (ABC), against several observed patterns at once.
 
-1. Inflow inversion. The inflow (people setting out, by nationality group, with the family and
-   child shares) is an unobserved input with one knot a month. Given behaviour, each month's
-   knot is moved by the damped ratio of observed to simulated encounters of that group (and
-   of the observed to simulated family and child shares), and the model is run again; a few
-   rounds make the simulated encounter levels and demographic mix follow the data.
+1. Pressure inversion. The pressure (people who start to consider leaving, by nationality
+   group, with the family and child shares) is an unobserved input with one knot a quarter,
+   so it cannot follow a month-to-month swing: that has to come from decisions. Given
+   behaviour, each knot is moved by the damped ratio of observed to simulated encounters of
+   that group over the months it answers for (and of the family and child shares), and the
+   model is run again; a few rounds bring the simulated levels and mix to the data's.
 2. Behaviour by ABC rejection. Behaviour parameters are drawn from their prior ranges by a
-   Latin hypercube (scipy.stats.qmc); for each draw, with common random numbers, the inflow is
-   re-inverted one round and the model run again, and each draw is scored by its distance to the patterns that behaviour governs
-   (the Title 42 share, the re-encounter share, the demographic mix, the share released, the
-   sector split, MPP enrolments, appointments). The closest draws
-   are the posterior sample: its median is the fit and its 5-95% range the uncertainty.
-3. The inflow is inverted again at the fitted behaviour.
+   Latin hypercube (scipy.stats.qmc); for each draw, with common random numbers, the pressure
+   is re-inverted one round and the model run again, and each draw is scored by its distance to
+   the patterns that behaviour governs (the Title 42 share, the re-encounter share, the
+   demographic mix, the share released, the sector split, MPP enrolments, appointments). The
+   closest draws are the posterior sample: its median is the fit and its 5-95% range the
+   uncertainty.
+3. The pressure is inverted again at the fitted behaviour.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from calibration.patterns import GROUPS_COMPARED, errors, pattern_table
-from model.inflow import Inflow
+from model.pressure import MIX, Pressure
 from model.params import GROUPS as GROUPS_ALL
 from model.model import BorderModel
 from model.records import monthly
@@ -41,7 +43,7 @@ PRIORS = {
     "behaviour.own_weight": (0.1, 0.9, "how far one's own outcome moves beliefs"),
     "behaviour.social_weight": (0.05, 0.6, "how far others' reports move beliefs"),
     "behaviour.patience_days": (20.0, 240.0, "days of waiting a traveller can afford"),
-    "behaviour.reattempt_after_removal": (0.05, 0.6, "removed people who set out again"),
+    "behaviour.journey_cost": (0.0, 0.6, "cost of the journey north"),
     "behaviour.send_child_cost": (0.2, 2.0, "cost to a family of sending a child alone"),
     "border_patrol.apprehension": (0.5, 0.95, "chance an evader is caught at normal presence"),
 }
@@ -50,8 +52,8 @@ PRIORS = {
 BEHAVIOUR_PATTERNS = {"title42_share": 2.0, "reencounter_share": 2.0, "family_share": 1.0, "uc_share": 1.0,
                       "release_share": 1.0, "mpp_enrollments": 1.0, "appointments": 1.0, "sectors": 1.0}
 """Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares).
-Encounter levels are left out: the inversion fits them, and at a fixed inflow they would favour
-whatever behaviour suits that inflow rather than the data."""
+Encounter levels are left out: the inversion fits them, and at a fixed pressure they would favour
+whatever behaviour suits that pressure rather than the data."""
 
 RATIO_CLIP = (0.25, 4.0)
 """The most one inversion round may multiply a knot by: noise in one month cannot run away."""
@@ -89,10 +91,10 @@ def simulate(scenario: Scenario) -> pd.DataFrame:
 
 def simulate_adjusted(scenario: Scenario, obs: pd.DataFrame, rounds: int) -> pd.DataFrame:
     """A run after `rounds` undamped inversion rounds of the scenario's own monthly knots: the
-    patterns of this behaviour at an inflow that suits it, not at one fitted to other behaviour."""
+    patterns of this behaviour at a pressure that suits it, not at one fitted to other behaviour."""
     for _ in range(rounds):
-        knots = adjust_knots(scenario.inflow.knots, simulate(scenario), obs, 1.0)
-        scenario = scenario.with_values({"inflow.knots": knots})
+        knots = adjust_knots(scenario.pressure.knots, simulate(scenario), obs, 1.0)
+        scenario = scenario.with_values({"pressure.knots": knots})
     return simulate(scenario)
 
 
@@ -117,15 +119,20 @@ def run_all(scenarios: list[Scenario], workers: int = 1, progress: Callable[[], 
         return out
 
 
-# -- 1. the inflow ---------------------------------------------------------------------------
-def monthly_knots(scenario: Scenario, window: Window) -> list[dict]:
-    """One knot on the 15th of each month of the window, starting from the scenario's own inflow."""
-    inflow = Inflow(scenario.inflow, None)
+# -- 1. the pressure ---------------------------------------------------------------------------
+def quarterly_knots(scenario: Scenario, window: Window) -> list[dict]:
+    """One knot on the 15th of the middle month of each quarter of the window (a short last
+    quarter joins the one before), starting from the scenario's own pressure."""
+    pressure = Pressure(scenario.pressure)
+    months = window.months()
+    quarters = [months[i:i + 3] for i in range(0, len(months), 3)]
+    if len(quarters) > 1 and len(quarters[-1]) < 3:
+        quarters[-2] += quarters.pop()
     knots = []
-    for month in window.months():
-        date = dt.date.fromisoformat(f"{month}-15")
-        knot = {"date": date, **{g: round(inflow.level(g, date), 1) for g in ("mx", "nca", "chnv", "other")}}
-        knot.update({mix: round(inflow.level(mix, date), 3) for mix in ("family", "uc")})
+    for quarter in quarters:
+        date = dt.date.fromisoformat(f"{quarter[(len(quarter) - 1) // 2 if len(quarter) < 4 else 1]}-15")
+        knot = {"date": date, **{g: round(pressure.level(g, date), 1) for g in GROUPS_ALL}}
+        knot.update({mix: round(pressure.level(mix, date), 3) for mix in MIX})
         knots.append(knot)
     return knots
 
@@ -136,30 +143,35 @@ def _ratio(obs: float, sim: float, floor: float) -> float:
     return float(np.clip((obs + floor) / (sim + floor), *RATIO_CLIP))
 
 
-def adjust_knots(knots: list[dict], sim: pd.DataFrame, obs: pd.DataFrame, damping: float) -> list[dict]:
-    """Each month's knot moved by the damped ratio of observed to simulated encounters of its
-    groups (the model's chnv and other together, keeping their ratio) and of the family and
-    child shares of encounters.
+def knot_months(knots: list[dict], months: list[str]) -> list[list[str]]:
+    """The months each knot answers for: those nearest to it, and the month after them
+    (people who start to consider leaving in a month are encountered in it and later)."""
+    dates = [k["date"].toordinal() for k in knots]
+    mine: list[list[str]] = [[] for _ in knots]
+    for month in months:
+        mid = dt.date.fromisoformat(f"{month}-15").toordinal()
+        mine[int(np.argmin([abs(mid - d) for d in dates]))].append(month)
+    return [ms + [months[months.index(ms[-1]) + 1]] if ms and ms[-1] != months[-1] else ms for ms in mine]
 
-    People who set out in a month are encountered in it and the next, so each knot is judged
-    by the two months together; judged by its own month alone, neighbouring knots trade the
-    error back and forth and the fit saws up and down."""
-    months = [k["date"].strftime("%Y-%m") for k in knots]
-    both = [m for m in months if m in sim.index and m in obs.index]
+
+def adjust_knots(knots: list[dict], sim: pd.DataFrame, obs: pd.DataFrame, damping: float) -> list[dict]:
+    """Each knot moved by the damped ratio of observed to simulated encounters of its groups
+    (the model's chnv and other together, keeping their ratio) and of the family and child
+    shares of encounters, over the months the knot answers for (see `knot_months`)."""
+    both = [m for m in sim.index if m in obs.index]
     sim, obs = sim.loc[both], obs.loc[both]
-    pairs_sim, pairs_obs = sim + sim.shift(-1).fillna(sim), obs + obs.shift(-1).fillna(obs)
     out = []
-    for month, knot in zip(months, knots, strict=True):
+    for knot, months in zip(knots, knot_months(knots, both), strict=True):
         knot = dict(knot)
-        if month in sim.index:
+        if months:
             for column, groups in GROUPS_COMPARED.items():
-                floor = 0.04 * float(obs[column].mean())
-                r = _ratio(pairs_obs.at[month, column], pairs_sim.at[month, column], floor) ** damping
+                floor = 0.04 * float(obs[column].mean()) * len(months)
+                r = _ratio(obs.loc[months, column].sum(), sim.loc[months, column].sum(), floor) ** damping
                 for g in groups:
                     knot[g] = round(knot[g] * r, 1)
-            for mix in ("family", "uc"):
+            for mix in MIX:
                 share = f"{mix}_share"
-                r = _ratio(pairs_obs.at[month, share], pairs_sim.at[month, share], 0.01) ** damping
+                r = _ratio(obs.loc[months, share].mean(), sim.loc[months, share].mean(), 0.01) ** damping
                 knot[mix] = round(float(np.clip(knot[mix] * r, 0.02, 20.0)), 3)
         out.append(knot)
     return smooth(out)
@@ -171,7 +183,7 @@ def smooth(knots: list[dict], weight: float = 0.25) -> list[dict]:
     if len(knots) < 3:
         return knots
     out = [dict(k) for k in knots]
-    for key in (*GROUPS_ALL, "family", "uc"):
+    for key in (*GROUPS_ALL, *MIX):
         logs = np.log(np.array([k[key] for k in knots], dtype=float) + 1e-6)
         padded = np.concatenate([logs[:1], logs, logs[-1:]])
         smoothed = (1 - 2 * weight) * logs + weight * (padded[:-2] + padded[2:])
@@ -180,34 +192,34 @@ def smooth(knots: list[dict], weight: float = 0.25) -> list[dict]:
     return out
 
 
-def invert_inflow(scenario: Scenario, obs: pd.DataFrame, window: Window, rounds: int = 5, damping: float = 0.8,
+def invert_pressure(scenario: Scenario, obs: pd.DataFrame, window: Window, rounds: int = 5, damping: float = 0.8,
                   seeds: tuple[int, ...] = (1,), workers: int = 1, log: Callable[[str], None] = print,
                   knots: list[dict] | None = None) -> tuple[Scenario, pd.DataFrame]:
-    """The scenario with monthly inflow knots fitted to the observed encounter levels and mix.
+    """The scenario with quarterly pressure knots fitted to the observed encounter levels and mix.
 
     Each round runs the model once per seed and moves the knots by the mean of the runs.
     Returns the round's scenario that came closest (noise can make a later round worse) and a
     table of the errors of every round, with the one returned marked `chosen`."""
     scenario = scenario.with_values({"run.start": window.start, "run.end": window.end})
-    knots = knots or monthly_knots(scenario, window)
+    knots = knots or quarterly_knots(scenario, window)
     history, trials = [], []
     for r in range(rounds + 1):
-        trials.append(scenario.with_values({"inflow.knots": knots}))
+        trials.append(scenario.with_values({"pressure.knots": knots}))
         sims = run_all([trials[-1].with_values({"run.seed": s}) for s in seeds], workers)
         sim = sum(sims) / len(sims)
         err = errors(sim, obs, (window.first, window.last))
-        history.append({"round": r, "inflow_error": inflow_error(err), **err.to_dict()})
-        log(f"inflow round {r}: encounters USBP {err['encounters_usbp']:.3f}, OFO {err['encounters_ofo']:.3f}, "
+        history.append({"round": r, "pressure_error": pressure_error(err), **err.to_dict()})
+        log(f"pressure round {r}: encounters USBP {err['encounters_usbp']:.3f}, OFO {err['encounters_ofo']:.3f}, "
             f"family share {err['family_share']:.3f} (mean abs log ratio)")
         if r < rounds:
             knots = adjust_knots(knots, sim, obs, damping)
     table = pd.DataFrame(history)
-    best = int(table["inflow_error"].idxmin())
+    best = int(table["pressure_error"].idxmin())
     table["chosen"] = table.index == best
     return trials[best], table
 
 
-def inflow_error(err: pd.Series) -> float:
+def pressure_error(err: pd.Series) -> float:
     """What the inversion aims at: the groups' encounter levels and the family and child shares."""
     return float(err[[*GROUPS_COMPARED, "family_share", "uc_share"]].mean())
 
@@ -239,8 +251,8 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
         adjust: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ABC rejection: every draw with its distance, and the posterior summary of the accepted ones.
 
-    Each draw's inflow is first re-inverted `adjust` rounds (see simulate_adjusted), so that a
-    draw is not judged by an inflow fitted to other behaviour."""
+    Each draw's pressure is first re-inverted `adjust` rounds (see simulate_adjusted), so that a
+    draw is not judged by a pressure fitted to other behaviour."""
     table = draw(priors, samples, seed)
     trials = [scenario.with_values({k: _typed(scenario, k, v) for k, v in row.items()})
               for row in table.to_dict("records")]

@@ -3,7 +3,7 @@ simulated monthly tables, and the error metrics that compare them.
 
 A pattern is a monthly series: a level (encounters, outcomes, enrolments) or a share (the
 demographic mix, the Title 42 share, the split across sectors, the re-encounter share).
-Levels test the inflow; shares test behaviour and the rules, whatever the inflow's level.
+Levels test the pressure and the decision to leave; shares test behaviour and the rules, whatever the level.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ forecast past the data window.
 
 Two fits are checked. The fit through May 2024 (the one `historical` uses) is compared with
 every pattern over the whole window and gives the forecast for June 2024 – August 2025. The
-fit through May 2023 is run on to May 2024 with its inflow extrapolated by the scenario's
+fit through May 2023 is run on to May 2024 with its pressure extrapolated by the scenario's
 rule, and compared with the twelve months it never saw: the held-out check.
 """
 

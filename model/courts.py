@@ -1,10 +1,13 @@
-"""Immigration courts, as a stock: releases and paroles join the backlog, judges clear it."""
+"""Immigration courts, as a stock: releases and paroles join the backlog; judges complete
+cases and prosecutorial discretion closes some. How long a case takes, and how likely it
+ends with a stay, is what a stay through the courts is worth to everyone deciding
+(`agents.valuation.Worth`)."""
 
 from __future__ import annotations
 
 
 class Courts:
-    """The pending caseload (people with a notice to appear) and its daily completions."""
+    """The pending caseload (people with a notice to appear), its completions and closures."""
 
     def __init__(self, backlog: float):
         self.backlog = backlog
@@ -12,4 +15,7 @@ class Courts:
     def work(self, levers, today) -> None:
         done = min(self.backlog, levers.judges * levers.completions_per_judge / 365.0)
         self.backlog -= done
+        closed = self.backlog * levers.closure_rate / 365.0
+        self.backlog -= closed
         today["court_completions"] += done
+        today["court_closures"] += closed

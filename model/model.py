@@ -14,10 +14,11 @@ from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents.cbp import reallocate
+from agents.origin import OriginCommunities
+from agents.valuation import GIVE_UP, SURRENDER, Worth
 from model.border import CITIES, ROUTE_WEIGHTS, SECTOR_DANGER, SECTORS, Border
 from model.calendar import Bag, Calendar
 from model.courts import Courts
-from model.inflow import Inflow
 from model.information import Information
 from model.params import GROUPS, KINDS
 from model.policy import BELIEF_OPTIONS, Budget, Levers, Option, outlook_table
@@ -51,7 +52,6 @@ class BorderModel(Model):
         self.levers = Levers(scenario)
         self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
         self.budget = Budget(self.random)
-        self.inflow = Inflow(scenario.inflow, self)
         self.processing = Processing(self)
         self.courts = Courts(scenario.courts.backlog)
         self.controller: ThresholdController | None = None
@@ -61,6 +61,7 @@ class BorderModel(Model):
         self.ports = [PortOfEntry(self, i) for i in range(len(CITIES))]
         self.appointments = AppointmentSystem(self)
         self.mexico = MexicanAuthority(self)
+        self.origins = OriginCommunities(self)
         self.danger = dict(SECTOR_DANGER)
         self.reach = [[(s, SECTORS.index(s), SECTOR_DANGER[s]) for s in r] for r in self.border.reach]
         self.city_range = range(len(CITIES))
@@ -78,7 +79,7 @@ class BorderModel(Model):
         self.update_closure()  # 1. policy: the threshold controller reads yesterday's count
         self.read_news()
         due = self.calendar.due(self.day)
-        self.set_out(due["set_out"])  # 2. new and returning travellers leave
+        self.leave_home(due["reconsider_home"])  # 2. who sets out from home, and who stays
         arrived = self.move_in_mexico(due["arrive"])  # 3. arrivals in border cities; Mexico's checks
         self.decide(arrived + due["decide"], due["mpp"])  # 4. decisions in border cities
         self.cross_and_present()  # 5. crossings, Border Patrol, ports, appointments
@@ -97,11 +98,12 @@ class BorderModel(Model):
             self.outlook = outlook_table(levers, levers.border_patrol.apprehension)
         self.budget.new_day(levers, self.date)
 
-    def set_out(self, returning: list) -> None:
-        for t in returning:
-            t.set_out()
-        for t in self.inflow.new_travellers(self.date):
-            t.set_out()
+    def leave_home(self, returned: list) -> None:
+        """People considering leaving, and people back home after a removal or moved south,
+        decide whether to set out (see agents/origin.py)."""
+        self.origins.day()
+        for t in returned:
+            self.origins.reconsider(t)
 
     def move_in_mexico(self, arriving: list) -> list:
         self.mexico.sweep_cities()
@@ -120,8 +122,6 @@ class BorderModel(Model):
             t.mpp_day()
 
     def cross_and_present(self) -> None:
-        from agents.traveller import SURRENDER
-
         crossings, self.crossings = self.crossings, []
         for t, choice in crossings:
             surrender = choice == SURRENDER
@@ -181,6 +181,7 @@ class BorderModel(Model):
     def read_news(self) -> None:
         """Once a day: what travellers can know today (shared beliefs, catch rates, routes)."""
         apprehension = self.levers.border_patrol.apprehension
+        self.worth = Worth.today(self.beh, self.courts, self.levers)
         self.catch = [self.info.catch_rate(k, apprehension) for k in range(len(SECTORS))]
         self.beliefs = {}
         for g, group in enumerate(GROUPS):
@@ -204,16 +205,20 @@ class BorderModel(Model):
         """What others report about each option, shrunk toward what the rules imply."""
         return self.beliefs[(t.g, t.k, t.claim > self.levers.processing.fear_threshold)]
 
-    def best_evasion(self, t) -> tuple[str, float]:
-        """The reachable sector where evading looks best to this traveller, and its catch rate."""
-        best, best_value, best_catch = None, -math.inf, 0.0
-        w = self.beh.danger_weight / t.risk
-        for s, k, danger in self.reach[t.city]:
+    def best_evasion(self, t) -> tuple[str, float, float]:
+        """The reachable sector where evading looks best to this traveller: (sector, catch rate, danger)."""
+        return self.best_evasion_at(t.city, t.risk)
+
+    def best_evasion_at(self, city: int, risk: float) -> tuple[str, float, float]:
+        """The sector within reach of `city` where evading looks best to someone of this risk tolerance."""
+        best, best_value, best_catch, best_danger = None, -math.inf, 0.0, 0.0
+        w = self.beh.danger_weight / risk
+        for s, k, danger in self.reach[city]:
             catch = self.catch[k]
             v = (1 - catch) - w * danger
             if v > best_value:
-                best, best_value, best_catch = s, v, catch
-        return best, best_catch
+                best, best_value, best_catch, best_danger = s, v, catch, danger
+        return best, best_catch, best_danger
 
     def choose_city(self, t) -> int:
         """Route choice: the group's usual corridors, tilted toward sectors where crossers get
@@ -244,8 +249,6 @@ class BorderModel(Model):
         return self.random.choices(keys, weights=weights)[0]
 
     def tally_choice(self, t, choice: int) -> None:
-        from agents.traveller import GIVE_UP
-
         if choice == GIVE_UP:
             self.today["gave_up"] += t.people
 
@@ -271,9 +274,11 @@ class BorderModel(Model):
         return df
 
     def recount(self) -> np.ndarray:
-        """People by state, counted from the agents still in the model (for checks)."""
+        """People by state, counted from the agents still in the model and the people at home
+        considering leaving (for checks)."""
         counts = np.zeros(len(State), dtype=np.int64)
         for a in self.agents:
             if hasattr(a, "state"):
                 counts[a.state] += a.people
+        counts[State.CONSIDERING] += self.origins.people()
         return counts

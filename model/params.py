@@ -36,27 +36,32 @@ class Run:
 
 
 @dataclass(frozen=True)
-class Inflow:
-    """People setting out toward the border: the main uncertain input, to be fitted."""
+class Pressure:
+    """Migration pressure: people who consider leaving home because of conditions there. The
+    main uncertain input, fitted; whether and when each of them sets out is their decision."""
 
-    mx: float = p(1800.0, "people/day", 0, 1e5, "[U] fitted", "Mexicans setting out per day (before seasonality)")
-    nca: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "Guatemalans, Hondurans, Salvadorans setting out per day")
-    chnv: float = p(1200.0, "people/day", 0, 1e5, "[U] fitted", "Cubans, Haitians, Nicaraguans, Venezuelans setting out per day")
-    other: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "all other nationalities setting out per day")
+    mx: float = p(1800.0, "people/day", 0, 1e5, "[U] fitted", "Mexicans who start to consider leaving, per day (before seasonality)")
+    nca: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "Guatemalans, Hondurans, Salvadorans who start to consider leaving, per day")
+    chnv: float = p(1200.0, "people/day", 0, 1e5, "[U] fitted", "Cubans, Haitians, Nicaraguans, Venezuelans who start to consider leaving, per day")
+    other: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "all other nationalities who start to consider leaving, per day")
     knots: list = p([], "table", None, None, "[U] fitted",
-                    "dated levels {date, mx, nca, chnv, other} in people/day, linearly interpolated; overrides the four levels; "
+                    "dated levels {date, mx, nca, chnv, other} in people/day, linearly interpolated, at least "
+                    "80 days apart (smooth by construction); overrides the four levels; "
                     "optional family, uc: multipliers of the family and child shares")
     after_last_knot: str = p("hold", "rule", source="-", choices=("hold", "repeat_last_year"),
-                             doc="how inflow continues after the last knot: hold its level, or repeat the last 365 days")
+                             doc="how pressure continues after the last knot: hold its level, or repeat the last 365 days")
     seasonality: list = p([0.96, 1.1, 1.4, 1.3, 1.22, 0.99, 0.91, 0.92, 0.84, 0.89, 0.8, 0.7], "factor by month",
                           0.0, 5.0, "[D] USBP SW monthly FY2000-FY2019, mean 1",
-                          "January..December multipliers of the daily set-out rate")
+                          "January..December multipliers of the daily pressure")
     family_share: dict = p({"mx": 0.12, "nca": 0.45, "chnv": 0.40, "other": 0.25}, "share of people", 0.0, 1.0,
-                           "[D] sw_monthly_by_demographic.csv, by group", "share of people setting out in families")
+                           "[D] sw_monthly_by_demographic.csv, by group", "share of people considering leaving who would travel in families")
     uc_share: dict = p({"mx": 0.05, "nca": 0.12, "chnv": 0.01, "other": 0.01}, "share of people", 0.0, 1.0,
-                       "[D] sw_monthly_by_demographic.csv; CRS IN11638", "share of people setting out as unaccompanied children")
+                       "[D] sw_monthly_by_demographic.csv; CRS IN11638", "share of people considering leaving who are unaccompanied children")
     claim_mean: dict = p({"mx": 0.25, "nca": 0.5, "chnv": 0.65, "other": 0.55}, "probability", 0.0, 1.0,
                          "[U] TRAC grant rates by nationality", "mean strength of a protection claim (Beta distributed)")
+    claim_concentration: float = p(4.0, "Beta a+b", 0.1, 1000, "[U]",
+                                   "concentration of the Beta distribution of claim strength around its mean (larger: more alike)")
+    risk_spread: float = p(0.4, "log-sd", 0, 3, "[U]", "spread of risk tolerance (lognormal, median 1)")
     family_children_mean: float = p(1.6, "children/family", 1.0, 5.0, "[U] FMUA ~2.8 people per family", "mean children per family")
     family_two_adult_share: float = p(0.3, "share of families", 0.0, 1.0, "[U]", "families travelling with two adults")
 
@@ -67,6 +72,7 @@ class Behaviour:
 
     travel_days: float = p(12.0, "days", 1, 120, "[U]", "mean days from southern Mexico to a border city")
     reconsider_days: float = p(4.0, "days", 1, 60, "[U] calibrated", "mean days between decisions while staying put")
+    mpp_reconsider_days: float = p(12.0, "days", 1, 365, "[U]", "mean days between an MPP enrollee's reconsiderations of the case")
     patience_days: float = p(60.0, "days", 1, 720, "[U] calibrated", "mean days of waiting a traveller can afford (resources)")
     entry_value: float = p(1.0, "utility", 0, 10, "-", "value of entering the United States (the unit of utility)")
     removal_cost: float = p(0.8, "utility", 0, 10, "[U] calibrated", "loss from removal to origin with a re-entry bar")
@@ -75,6 +81,8 @@ class Behaviour:
                            "share of the value of entering that, for someone with a full claim, needs an asylum case")
     evade_cost: float = p(0.25, "utility", 0, 10, "[U] smuggling fees, hiding", "cost of crossing to evade rather than to ask for asylum")
     danger_weight: float = p(0.25, "utility", 0, 10, "[U]", "weight of crossing danger, divided by the traveller's risk tolerance")
+    surrender_danger: float = p(0.5, "share", 0, 1, "[U]",
+                                "share of a sector's crossing danger faced by someone who crosses to ask for asylum (a short walk to agents)")
     wait_cost: float = p(0.004, "utility/day", 0, 1, "[U] calibrated", "cost of a day of waiting in a border city at normal crowding")
     home_value: float = p(0.45, "utility", 0, 10, "[U] calibrated", "value of going home for someone with no protection need")
     choice_noise: float = p(0.08, "utility", 0.001, 10, "[U]", "logit temperature of choices (larger: more random)")
@@ -88,10 +96,24 @@ class Behaviour:
     persistence: float = p(0.0, "share", 0, 0.95, "[U] calibrated; repeat crossing under Title 42",
                            "how much of the chance to choose again after a return to Mexico counts in the value of an attempt")
     send_child_cost: float = p(0.8, "utility", 0, 10, "[U]", "cost to a family of sending a child on alone")
-    reattempt_after_removal: float = p(0.25, "probability", 0, 1, "[V] TRAC 60% lifetime prior; [U]", "removed people who set out again")
-    reattempt_removal_days: float = p(240.0, "days", 1, 3650, "[U]", "mean delay before a removed person sets out again")
-    reattempt_after_transfer: float = p(0.7, "probability", 0, 1, "[U]", "people moved south by Mexico who set out again")
-    reattempt_transfer_days: float = p(30.0, "days", 1, 720, "[U] research note 30 (14-90)", "mean delay before they set out again")
+    reattempt_removal_days: float = p(240.0, "days", 1, 3650, "[U]",
+                                      "mean days after a removal before the person first reconsiders leaving again")
+    reattempt_transfer_days: float = p(30.0, "days", 1, 720, "[U] research note 30 (14-90)",
+                                       "mean days after a transfer south by Mexico before the person reconsiders going north")
+    home_reconsider_days: float = p(30.0, "days", 1, 365, "[U] calibrated",
+                                    "mean days between reconsiderations of someone at home who is considering leaving")
+    home_wait_cost: float = p(0.002, "utility/day", 0, 1, "[U] calibrated",
+                              "cost of a day of putting the decision off at home (conditions there go on)")
+    journey_cost: float = p(0.15, "utility", 0, 10, "[U] calibrated; smuggling fees, the danger of the trip",
+                            "cost of the journey north through Mexico, paid whatever happens at the border")
+    origin_lag_days: int = p(14, "days", 0, 180, "[U]", "extra delay before outcomes reported at the border reach origin communities")
+    origin_weight: float = p(0.1, "share/day", 0.001, 1, "[U]",
+                             "how far each day moves what origin communities believe toward what reaches them")
+    stay_horizon_years: float = p(5.0, "years", 0.1, 50, "[U]",
+                                  "years of stay in the US before a court decision worth half of a permanent stay "
+                                  "(value of the wait = 1 - exp(-wait / horizon))")
+    bar_cost: float = p(0.02, "utility/year", 0, 1, "[U]", "loss per year of the re-entry bar that comes with a removal order")
+    claim_bins: int = p(4, "bins", 1, 20, "-", "claim-strength classes of the people at home (each decides as its midpoint)")
 
 
 @dataclass(frozen=True)
@@ -223,14 +245,18 @@ class Courts:
     backlog: float = p(800000.0, "cases", 0, 1e8, "[U] EOIR pending ~0.8M (FY2019)", "cases pending at the start")
     judges: float = p(450.0, "judges", 0, 1e4, "[V] 734 at end FY2023; ~450 FY2019", "immigration judges")
     completions_per_judge: float = p(700.0, "cases/judge/year", 0, 1e4, "[U] EOIR", "case completions per judge and year")
+    relief_rate: float = p(0.66, "share", 0, 1, "[V] TRAC report 742: 66% of asylum filers FY2014-Apr 2024 allowed to remain",
+                           "share of completed cases that end with the person allowed to remain")
+    closure_rate: float = p(0.0, "share/year", 0, 1, "[U] Doyle memo of April 2022; a report of 350,000 closures since 2022 (unverified)",
+                            "share of pending cases closed by prosecutorial discretion each year")
 
 
 SECTIONS = {
-    "run": Run, "inflow": Inflow, "behaviour": Behaviour, "border_patrol": BorderPatrol, "ports": Ports,
+    "run": Run, "pressure": Pressure, "behaviour": Behaviour, "border_patrol": BorderPatrol, "ports": Ports,
     "processing": Processing, "clp": Clp, "title42": Title42, "closure": Closure, "mpp": Mpp,
     "appointments": Appointments, "mexico": Mexico, "pathways": Pathways, "courts": Courts,
 }
 """Section name -> dataclass, in the order they are written."""
 
-LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "inflow", "behaviour"))
+LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "pressure", "behaviour"))
 """The policy levers: the sections a dated timeline event may change."""

@@ -52,7 +52,7 @@ class Processing:
 
     def book_out(self, t) -> None:
         """Carry out the pathway decided at encounter."""
-        m, beh, today = self.model, self.model.beh, self.model.today
+        m, today = self.model, self.model.today
         outcome, people = t.outcome, t.people
         self.custody -= people
         option = Option.SURRENDER if t.tried == Option.EVADE else t.tried  # caught evaders are processed alike
@@ -67,10 +67,10 @@ class Processing:
             t.back_in_mexico(State.AFTER_EXPULSION, city)
         elif outcome == Outcome.EXPEL_ORIGIN:
             today["expulsions"] += people
-            t.removed(beh.reattempt_after_removal, beh.reattempt_removal_days, State.REMOVED)
+            t.removed(State.REMOVED)
         elif outcome == Outcome.REMOVE_ORIGIN:
             today["removals"] += people
-            t.removed(beh.reattempt_after_removal, beh.reattempt_removal_days, State.REMOVED)
+            t.removed(State.REMOVED)
         elif outcome == Outcome.MPP:
             today["mpp_enrollments"] += people
             t.back_in_mexico(State.MPP, city)
@@ -86,7 +86,7 @@ class Processing:
 
     def hearing(self, t) -> None:
         """An MPP enrollee's final hearing: relief is rare; otherwise a removal order."""
-        m, beh = self.model, self.model.beh
+        m = self.model
         t.hearing_day = None
         if m.random.random() < m.levers.mpp.relief:
             m.today["releases"] += t.people
@@ -96,4 +96,4 @@ class Processing:
             return
         m.today["removals"] += t.people
         m.info.report(t.g, t.k, Option.SURRENDER, t.people, False, True)
-        t.removed(beh.reattempt_after_removal, beh.reattempt_removal_days, State.REMOVED)
+        t.removed(State.REMOVED)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from model.inflow import MIX
+from model.pressure import KNOT_MIN_DAYS, MIX
 from model.params import GROUPS, LEVER_SECTIONS, SECTIONS
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
@@ -73,9 +73,13 @@ class Scenario:
         for ev in self.timeline:
             if ev.announced and ev.announced > ev.date:
                 raise ScenarioError(f"timeline event on {ev.date}: announced {ev.announced} is after it takes effect")
-        dates = [k["date"] for k in self.inflow.knots]
+        dates = [k["date"] for k in self.pressure.knots]
         if dates != sorted(dates):
-            raise ScenarioError("inflow.knots: dates must be in increasing order")
+            raise ScenarioError("pressure.knots: dates must be in increasing order")
+        for a, b in zip(dates, dates[1:]):
+            if (b - a).days < KNOT_MIN_DAYS:
+                raise ScenarioError(f"pressure.knots: {a} and {b} are {(b - a).days} days apart; knots must be at least "
+                                    f"{KNOT_MIN_DAYS} days apart (the pressure is smooth; monthly swings come from decisions)")
         closure = self.closure
         if closure.lift > closure.activation:
             raise ScenarioError(f"closure.lift {closure.lift} is above closure.activation {closure.activation}")

@@ -24,10 +24,12 @@ class State(IntEnum):
     HHS = 10  # unaccompanied child referred to HHS custody
     GOT_AWAY = 11  # crossed without being encountered
     GAVE_UP = 12  # went home of their own accord
+    CONSIDERING = 13  # at home, considering whether to leave (the origin pool)
+    STAYED_HOME = 14  # considered leaving and decided to stay
 
 
 WAITING_IN_MEXICO = (State.STAGING, State.WAITING_APPOINTMENT, State.AFTER_EXPULSION, State.MPP)
-EXITS = (State.RELEASED, State.PAROLED, State.HHS, State.GOT_AWAY, State.GAVE_UP)
+EXITS = (State.RELEASED, State.PAROLED, State.HHS, State.GOT_AWAY, State.GAVE_UP, State.STAYED_HOME)
 """States nobody leaves: the person's journey in the model is over."""
 
 
@@ -36,7 +38,7 @@ class Census:
 
     def __init__(self) -> None:
         self.people = [0] * len(State)
-        self.arrived = 0  # everyone who ever set out
+        self.arrived = 0  # everyone who ever considered leaving
 
     def enter(self, state: State, n: int) -> None:
         self.people[state] += n

@@ -1,4 +1,4 @@
-"""Every person is in exactly one state at every day's end; inflow minus exits equals the stock."""
+"""Every person is in exactly one state at every day's end; the pressure minus exits equals the stock."""
 
 from model.model import BorderModel
 from model.states import EXITS, State
@@ -29,9 +29,9 @@ def test_people_are_conserved_through_every_regime():
     df = m.daily()
     people = df[[f"people_{s.name.lower()}" for s in State]].sum(axis=1)
     exits = df[[f"people_{s.name.lower()}" for s in EXITS]].sum(axis=1)
-    assert (people == df["arrivals"].cumsum()).all()  # inflow so far = everyone in some state
-    out = df[["releases", "paroles", "uc_referrals", "gotaways", "gave_up"]].sum(axis=1).cumsum()
-    assert (people - exits == df["arrivals"].cumsum() - out).all()  # flows out match the exit stocks
+    assert (people == df["pressure"].cumsum()).all()  # everyone who ever considered leaving is in some state
+    out = df[["releases", "paroles", "uc_referrals", "gotaways", "gave_up", "stayed_home"]].sum(axis=1).cumsum()
+    assert (people - exits == df["pressure"].cumsum() - out).all()  # flows out match the exit stocks
     assert df["encounters_usbp"].sum() > 0 and df["closure_active"].sum() > 0 and df["title42_active"].sum() > 0
 
 

@@ -40,7 +40,7 @@ def test_historical_switches_every_regime_on_its_date():
     ({"title42.active": 1}, "true or false"),
     ({"run.end": "2023-01-01"}, "before run.start"),
     ({"mexico.accepts": ["mars"]}, "unknown entry"),
-    ({"inflow.family_share.xx": 0.1}, "unknown key 'xx'"),
+    ({"pressure.family_share.xx": 0.1}, "unknown key 'xx'"),
 ])
 def test_bad_values_are_named(values, message):
     with pytest.raises(ScenarioError, match=message):

@@ -1,0 +1,300 @@
+"""The origin communities: people at home who consider leaving, and their decision.
+
+Migration pressure (`model/pressure.py`) brings people who start to consider leaving. Each of
+them, whenever they reconsider, sets out now, waits and reconsiders later, or stays home
+(CHNV nationals may instead apply for parole and fly in, while the programme has room that
+month). They weigh the expected value of the journey against staying, in the spirit of
+expected-value models of migration (Sjaastad 1962; Todaro 1969) with beliefs formed from what
+migrants report home (information-based models: Klabunde and Willekens 2016, the Routes and
+Rumours model of Hinsch and Bijak). The journey is valued with the same arithmetic as a
+choice in a border city (`agents/valuation.py`), from what reaches their community: the
+outcomes reported at the border by people of their group and kind, after a further lag and
+with a slow weight, and announced changes of the rules. So deterrence, pent-up demand, surges
+before an announced tightening and a shift toward children when only children are exempt
+start at home; nothing scripts them.
+
+People considering are counts, not agents, in classes (group, kind, claim-strength class):
+each class values its options once a day and its members draw their choices from the class's
+logit with binomial and multinomial numbers, so waiting costs nothing per person. They become
+traveller agents when they set out. People who were removed or moved south are agents already;
+they take the same decision, one by one, when their calendar says they reconsider.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+
+import numpy as np
+from mesa import Agent
+
+from agents.valuation import GIVE_UP, Circumstances, border_options, expected_best
+from model.border import CITIES
+from model.params import GROUPS, KINDS
+from model.policy import BELIEF_OPTIONS
+from model.pressure import Pressure
+from model.states import State
+
+GO, WAIT, STAY, PAROLE = range(4)
+HOME_CHOICES = ("set_out", "wait", "stay", "parole")
+
+
+class OriginCommunities(Agent):
+    """Everyone at home who is considering leaving, by class, and how they decide."""
+
+    def __init__(self, model):
+        super().__init__(model)
+        beh = model.beh
+        self.pressure = Pressure(model.params.pressure)
+        self.bins = beh.claim_bins
+        self.claim_of_class = [(b + 0.5) / self.bins for b in range(self.bins)]
+        self.classes = [(g, k, b) for g in range(len(GROUPS)) for k in range(len(KINDS)) for b in range(self.bins)]
+        self.pool: dict[tuple, deque] = {c: deque() for c in self.classes}
+        self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
+        self.pipe: deque = deque()
+        self.values: dict[tuple, dict[int, float]] = {}
+        self.parole_month, self.parole_used = None, 0.0
+
+    # -- the day ------------------------------------------------------------------------
+    def day(self) -> None:
+        """Hear the news, value the journey, take in today's newcomers and let those who
+        reconsider today decide."""
+        m = self.model
+        self.hear()
+        self.value_classes()
+        fresh = self.newcomers(m.date)
+        for c in self.classes:
+            if self.pool[c]:
+                self.decide_class(c, fresh.get(c, 0))
+
+    def hear(self) -> None:
+        """What others report at the border reaches origin communities later and slowly."""
+        m = self.model
+        now = np.array([[[m.beliefs[(g, k, claims)] for claims in (False, True)]
+                         for k in range(len(KINDS))] for g in range(len(GROUPS))])
+        if self.heard is None:
+            self.heard = now.copy()
+        self.pipe.append(now)
+        if len(self.pipe) <= m.beh.origin_lag_days:
+            return
+        arrived = self.pipe.popleft()
+        self.heard += m.beh.origin_weight * (arrived - self.heard)
+
+    # -- valuing the journey -------------------------------------------------------------------
+    def circumstances(self, group: int, kind: str) -> tuple[Circumstances, float]:
+        """What someone of this group expects to find at the border, averaged over the cities
+        their group's routes lead to; and the chance Mexico stops the trip on the way."""
+        m, levers = self.model, self.model.levers
+        weights = route_shares(m.route_weights[GROUPS[group]])
+        danger = catch = evade_danger = crowd = port_wait = exposure = 0.0
+        for i, w in enumerate(weights):
+            if w <= 0:
+                continue
+            _, c, d = m.best_evasion_at(i, 1.0)
+            danger += w * m.danger[CITIES[i].sector]
+            catch += w * c
+            evade_danger += w * d
+            crowd += w * m.crowding[i]
+            port_wait += w * m.ports[i].expected_wait()
+            exposure += w * m.border.route_exposure(i)
+        appointment = m.appointments.expected_wait() if levers.appointments.active and kind != "uc" else None
+        at = Circumstances(danger_here=danger, evade_catch=catch, evade_danger=evade_danger,
+                           day_cost=m.beh.wait_cost * (1.0 + crowd),
+                           port_wait=port_wait if levers.ports.asylum_open else None,
+                           appointment_wait=appointment, days_left=m.beh.patience_days)
+        stopped = 0.0 if GROUPS[group] == "mx" else min(1.0, levers.mexico.interdiction * exposure)
+        return at, stopped
+
+    def journey(self, belief, claim: float, group: int, kind: str, at: Circumstances, stopped: float) -> float:
+        """The expected value of setting out: at the border, the best of its options or going
+        home (a logit's expected best); stopped by Mexico on the way, back home; the journey's
+        cost either way."""
+        m, beh = self.model, self.model.beh
+        home = beh.home_value * (1.0 - claim)
+        can_evade = kind != "uc" or GROUPS[group] == "mx"
+        options = border_options(m.worth, beh, belief, claim=claim, risk=1.0, can_evade=can_evade, at=at)
+        options[GIVE_UP] = home
+        there = expected_best(options.values(), beh.choice_noise)
+        return (1.0 - stopped) * there + stopped * home - beh.journey_cost
+
+    def value_classes(self) -> None:
+        """Each class's values of setting out, waiting, staying (and applying for parole)."""
+        m, beh, levers = self.model, self.model.beh, self.model.levers
+        ahead = m.info.upcoming(m.day, beh.anticipation_days)
+        parole_room = self.parole_room()
+        self.values = {}
+        for g in range(len(GROUPS)):
+            for k, kind in enumerate(KINDS):
+                at, stopped = self.circumstances(g, kind)
+                for b in range(self.bins):
+                    claim = self.claim_of_class[b]
+                    claims = claim > levers.processing.fear_threshold
+                    belief = self.heard[g, k, int(claims)]
+                    go = self.journey(belief, claim, g, kind, at, stopped)
+                    stay = beh.home_value * (1.0 - claim)
+                    if ahead is None:
+                        wait = max(go, stay) - beh.home_wait_cost * beh.home_reconsider_days
+                    else:  # putting it off carries them past the announced change
+                        effective, table = ahead
+                        later = self.journey(shifted(belief, table, m.outlook, GROUPS[g], kind, claims),
+                                             claim, g, kind, at, stopped)
+                        wait = max(later, stay) - beh.home_wait_cost * (effective - m.day)
+                    values = {GO: go, WAIT: wait, STAY: stay}
+                    if parole_room > 0 and GROUPS[g] == "chnv" and kind != "uc":
+                        values[PAROLE] = m.worth.entry
+                    self.values[(g, k, b)] = values
+
+    # -- people ----------------------------------------------------------------------------
+    def newcomers(self, date) -> dict[tuple, int]:
+        """Today's people who start to consider leaving, added to their classes."""
+        m, p, rng = self.model, self.model.params.pressure, self.model.rng
+        fresh: dict[tuple, int] = {}
+        size = 1 + p.family_two_adult_share + p.family_children_mean
+        for g, group in enumerate(GROUPS):
+            rate = self.pressure.rate(group, date)
+            if rate <= 0:
+                continue
+            fam, uc = self.pressure.shares(group, date)
+            units = (rng.poisson(rate * max(0.0, 1 - fam - uc) / m.scale), rng.poisson(rate * fam / size / m.scale),
+                     rng.poisson(rate * uc / m.scale))
+            for k, n in enumerate(units):
+                for person in self.traits(group, KINDS[k], int(n)):
+                    c = (g, k, self.claim_class(person[0]))
+                    self.pool[c].append(person)
+                    fresh[c] = fresh.get(c, 0) + 1
+                    people = person_count(person) * m.scale
+                    m.census.enter(State.CONSIDERING, people)
+                    m.today["pressure"] += people
+        return fresh
+
+    def traits(self, group: str, kind: str, n: int) -> list[tuple]:
+        """n people's (claim ~ Beta around the group's mean, risk tolerance ~ lognormal(0, spread),
+        patience ~ exponential, adults, children)."""
+        if n == 0:
+            return []
+        m, p, rng = self.model, self.model.params.pressure, self.model.rng
+        mean, conc = p.claim_mean[group], p.claim_concentration
+        claim = rng.beta(max(1e-3, conc * mean), max(1e-3, conc * (1 - mean)), n).tolist()
+        risk = rng.lognormal(0.0, p.risk_spread, n).tolist()
+        patience = rng.exponential(m.beh.patience_days, n).tolist()
+        if kind == "family":
+            adults = (1 + (rng.random(n) < p.family_two_adult_share)).tolist()
+            children = (1 + rng.poisson(p.family_children_mean - 1, n)).tolist()
+        else:
+            adults, children = [int(kind == "single")] * n, [int(kind == "uc")] * n
+        return list(zip(claim, risk, patience, adults, children, strict=True))
+
+    def claim_class(self, claim: float) -> int:
+        return min(self.bins - 1, int(claim * self.bins))
+
+    def decide_class(self, c: tuple, fresh: int) -> None:
+        """Today's newcomers and a random share of the others decide, by the class's logit."""
+        m, pool = self.model, self.pool[c]
+        old = len(pool) - fresh
+        n = fresh + int(m.rng.binomial(old, 1.0 / m.beh.home_reconsider_days))
+        if n == 0:
+            return
+        values = self.values[c]
+        keys = list(values)
+        top = max(values.values())
+        weights = np.array([math.exp((values[key] - top) / m.beh.choice_noise) for key in keys])
+        counts = dict(zip(keys, m.rng.multinomial(n, weights / weights.sum()).tolist(), strict=True))
+        deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
+        g, k, _ = c
+        for person in deciding[:counts[GO]]:
+            self.set_out(GROUPS[g], KINDS[k], person)
+        rest = deciding[counts[GO]:]
+        for person in rest[:counts.get(PAROLE, 0)]:
+            if not self.paroled(person):
+                pool.append(person)  # this month's room ran out: they wait
+        rest = rest[counts.get(PAROLE, 0):]
+        for person in rest[:counts[STAY]]:
+            people = person_count(person) * m.scale
+            m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
+            m.today["stayed_home"] += people
+        pool.extend(rest[counts[STAY]:])
+
+    def set_out(self, group: str, kind: str, person: tuple) -> None:
+        """Someone at home sets out: from here on a traveller agent."""
+        from agents import Family, Migrant, UnaccompaniedMinor
+
+        m = self.model
+        claim, risk, patience, adults, children = person
+        if kind == "family":
+            t = Family(m, group, claim, risk, patience, adults=adults, children=children)
+        elif kind == "uc":
+            t = UnaccompaniedMinor(m, group, claim, risk, patience)
+        else:
+            t = Migrant(m, group, claim, risk, patience)
+        m.census.split(State.CONSIDERING, t.people)  # the same people, now counted by the agent
+        m.today["departures"] += t.people
+        t.set_out()
+
+    def reconsider(self, t) -> None:
+        """Someone removed to the origin, or moved south by Mexico, decides again whether to go
+        north: the same values as their class at home."""
+        m = self.model
+        values = self.values[(t.g, t.k, self.claim_class(t.claim))]
+        choice = m.logit({key: v for key, v in values.items() if key != PAROLE})
+        if choice == GO:
+            m.today["departures"] += t.people
+            t.set_out()
+        elif choice == WAIT:
+            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.home_reconsider_days)), t,
+                           "reconsider_home")
+        else:
+            if t.state == State.TRANSFERRED_SOUTH:
+                m.today["gave_up"] += t.people
+                t.move(State.GAVE_UP)
+            t.retire()  # removed people who stay home remain counted as removed
+
+    # -- parole ----------------------------------------------------------------------------
+    def parole_room(self) -> float:
+        """People this month's CHNV parole can still take."""
+        m = self.model
+        month = (m.date.year, m.date.month)
+        if month != self.parole_month:
+            self.parole_month, self.parole_used = month, 0.0
+        return m.levers.pathways.chnv_parole - self.parole_used
+
+    def paroled(self, person: tuple) -> bool:
+        """A lawful pathway with monthly room: granted while the month has room for them."""
+        m = self.model
+        people = person_count(person) * m.scale
+        if self.parole_used + people > m.levers.pathways.chnv_parole:
+            return False
+        self.parole_used += people
+        m.census.move(State.CONSIDERING, State.PAROLED, people)
+        m.today["paroles"] += people
+        return True
+
+    # -- for checks ---------------------------------------------------------------------------
+    def people(self) -> int:
+        """People considering leaving, counted from the classes."""
+        return sum(person_count(p) for pool in self.pool.values() for p in pool) * self.model.scale
+
+
+def person_count(person: tuple) -> int:
+    """People in one unit of the pool: a single adult, a child, or a family's members."""
+    return person[3] + person[4]
+
+
+def route_shares(cumulative: list[float]) -> list[float]:
+    """A group's chance of heading to each city, from the cumulative route weights."""
+    total = cumulative[-1] if cumulative else 0.0
+    if total <= 0:
+        return [0.0] * len(cumulative)
+    return [(b - a) / total for a, b in zip([0.0, *cumulative[:-1]], cumulative, strict=True)]
+
+
+def shifted(belief, table: dict, outlook: dict, group: str, kind: str, claims: bool) -> list[float]:
+    """Beliefs after an announced change: moved by what the new rules imply against today's."""
+    out = list(belief)
+    for i, o in enumerate(BELIEF_OPTIONS):
+        for j in (0, 1):
+            delta = table[(group, kind, claims, o)][j] - outlook[(group, kind, claims, o)][j]
+            out[2 * i + j] = min(1.0, max(0.0, out[2 * i + j] + delta))
+    return out
+
+
+__all__ = ["OriginCommunities", "HOME_CHOICES", "route_shares"]

@@ -1,0 +1,55 @@
+"""Migration pressure: how many people, by nationality group and demographic, start to
+consider leaving home on a day, because of conditions there (with seasonality).
+
+This is the model's exogenous input. It is deliberately smooth (knots at least 80 days
+apart, linearly interpolated), so that the month-to-month response of flows to a policy
+change has to come from people's decisions (`agents/origin.py`), not from the input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from model.params import GROUPS
+
+MIX = ("family", "uc")
+"""Optional knot keys: multipliers of every group's family and unaccompanied-child shares."""
+
+KNOT_MIN_DAYS = 80
+"""Knots closer than this would let the input follow month-to-month swings (about a quarter)."""
+
+
+class Pressure:
+    """The pressure's level on any date, from the scenario's `[pressure]` section."""
+
+    def __init__(self, params):
+        self.p = params
+        self.knot_days = [k["date"].toordinal() for k in params.knots]
+        self.knot_levels = {g: [k[g] for k in params.knots] for g in GROUPS}
+        for mix in MIX:  # optional multipliers of the family and child shares at each knot
+            self.knot_levels[mix] = [k.get(mix, 1.0) for k in params.knots]
+
+    def level(self, group: str, date: dt.date) -> float:
+        """People per day who start to consider leaving on `date`, before seasonality (or,
+        for 'family' and 'uc', the knots' multiplier of the family and child shares)."""
+        p = self.p
+        if not self.knot_days:
+            return 1.0 if group in MIX else getattr(p, group)
+        day = date.toordinal()
+        if day > self.knot_days[-1] and p.after_last_knot == "repeat_last_year":
+            span = 365
+            while day > self.knot_days[-1] and day - span >= self.knot_days[0]:
+                day -= span
+        return float(np.interp(day, self.knot_days, self.knot_levels[group]))
+
+    def rate(self, group: str, date: dt.date) -> float:
+        return self.level(group, date) * self.p.seasonality[date.month - 1]
+
+    def shares(self, group: str, date: dt.date) -> tuple[float, float]:
+        """(family, unaccompanied-child) shares of the group's people on `date`."""
+        p = self.p
+        fam = min(1.0, p.family_share[group] * self.level("family", date))
+        uc = min(1.0 - fam, p.uc_share[group] * self.level("uc", date))
+        return fam, uc

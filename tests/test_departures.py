@@ -1,0 +1,102 @@
+"""Leaving home is a decision: with a known pressure and the same seed, the rules in force and
+the news change how many set out, and when.
+
+Every comparison runs the same scenario and seed, so the runs share their random numbers
+until the policy makes them differ."""
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from model.model import BorderModel
+from model.scenario import TimelineEvent
+from model.states import State
+from tests.conftest import run, short
+
+START = dt.date(2024, 1, 1)
+CLOSE = {"closure": {"mode": "always"}, "ports": {"asylum_open": False}}
+"""A tightening: asylum suspended between ports and ports closed to asylum."""
+
+
+def with_events(scenario, *events):
+    return dataclasses.replace(scenario, timeline=tuple(sorted(events, key=lambda e: e.date)))
+
+
+def departures(df, first: int, last: int) -> float:
+    return df["departures"].iloc[first:last].sum()
+
+
+def daily(scenario):
+    return BorderModel(scenario).run()
+
+
+@pytest.fixture(scope="module")
+def title8():
+    return short("baseline", days=180, scale=60, seed=5)
+
+
+def test_a_tightening_lowers_departures_after_the_news_lag(title8):
+    same = daily(title8)
+    tight = daily(with_events(title8, TimelineEvent(START + dt.timedelta(days=60), CLOSE, "closure")))
+    assert departures(tight, 0, 60) == departures(same, 0, 60)  # common random numbers until the change
+    lag = title8.behaviour.info_lag_days + title8.behaviour.origin_lag_days
+    assert departures(tight, 60 + lag, 180) < 0.8 * departures(same, 60 + lag, 180)
+
+
+def test_a_loosening_raises_departures(title8):
+    closed = with_events(title8, TimelineEvent(START, CLOSE, "closure"))
+    stays = daily(closed)
+    opens = daily(with_events(closed, TimelineEvent(START + dt.timedelta(days=60),
+                                                     {"closure": {"mode": "off"}, "ports": {"asylum_open": True}},
+                                                     "reopened")))
+    assert departures(opens, 90, 180) > 1.25 * departures(stays, 90, 180)
+
+
+def test_an_announced_tightening_brings_a_surge_before_its_date(title8):
+    effective, known = START + dt.timedelta(days=100), START + dt.timedelta(days=40)
+    unannounced = daily(with_events(title8, TimelineEvent(effective, CLOSE, "closure")))
+    announced = daily(with_events(title8, TimelineEvent(effective, CLOSE, "closure", known)))
+    assert departures(announced, 0, 40) == departures(unannounced, 0, 40)
+    weighed = 100 - title8.behaviour.anticipation_days  # from when the change weighs on decisions
+    assert departures(announced, weighed, 100) > 1.08 * departures(unannounced, weighed, 100)
+
+
+def test_january_2025_rules_give_far_fewer_border_patrol_encounters_than_june_2024():
+    june = run("securing-the-border", days=180, scale=60)
+    january = run("jan-2025", days=180, scale=60)
+    assert january["encounters_usbp"].sum() < 0.5 * june["encounters_usbp"].sum()
+    assert january["stayed_home"].sum() > june["stayed_home"].sum()
+
+
+def test_june_2024_rules_give_fewer_border_patrol_encounters_than_title_8_with_releases():
+    june = run("securing-the-border", days=180, scale=60)
+    title8 = run("baseline", days=180, scale=60)
+    assert june["encounters_usbp"].sum() < title8["encounters_usbp"].sum()
+
+
+def test_a_closure_that_exempts_children_raises_their_share_of_departures_and_encounters(title8):
+    off = daily(title8)
+    on = daily(with_events(title8, TimelineEvent(START, {"closure": {"mode": "always"}}, "closure")))
+    share = lambda d: d["encounters_usbp_uc"].sum() / d["encounters_usbp"].sum()  # noqa: E731
+    assert share(on) > 1.5 * share(off)
+
+
+@pytest.mark.parametrize("change, direction", [
+    ({"courts.judges": 2000}, -1),  # decisions come sooner: a stay through the courts is worth less
+    ({"courts.closure_rate": 0.3}, +1),  # more cases closed: more chance to stay for good
+])
+def test_courts_move_the_number_who_set_out(title8, change, direction):
+    before = daily(title8)["departures"].sum()
+    after = daily(title8.with_values(change))["departures"].sum()
+    assert (after - before) * direction > 0.02 * before
+
+
+def test_people_at_home_cost_nothing_per_day_and_are_counted(title8):
+    """People considering leaving are counts in classes, not agents; the census agrees with them."""
+    m = BorderModel(title8)
+    for _ in range(60):
+        m.step()
+    assert m.census.people[State.CONSIDERING] == m.origins.people() > 0
+    travellers = sum(1 for a in m.agents if hasattr(a, "state"))
+    assert travellers * m.scale < m.census.arrived
