@@ -7,7 +7,7 @@ from collections import deque
 
 from mesa.discrete_space import FixedAgent
 
-from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTOR_DANGER, SECTORS
+from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTORS
 from model.calendar import Bag
 from model.states import State
 
@@ -29,8 +29,8 @@ class BorderPatrolSector(FixedAgent):
         """Chance an evader is caught: presence relative to a normal posting, less agents busy processing."""
         bp = self.model.levers.border_patrol
         normal = bp.agents * bp.allocation[self.sector]
-        presence = (self.agents / normal) ** 0.5 if normal > 0 else 1.0
-        busy = min(0.9, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
+        presence = (self.agents / normal) ** bp.presence_exponent if normal > 0 else 1.0
+        busy = min(bp.busy_cap, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
         return max(0.0, min(0.99, bp.apprehension * presence * (1.0 - busy)))
 
     def crossing(self, surrender: bool, people: float) -> bool:
@@ -51,7 +51,7 @@ class BorderPatrolSector(FixedAgent):
 
     @property
     def danger(self) -> float:
-        return SECTOR_DANGER[self.sector]
+        return self.model.border.sector_danger[self.sector]
 
 
 def reallocate(sectors: list[BorderPatrolSector], total: float, rate: float) -> None:

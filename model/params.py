@@ -84,6 +84,8 @@ class Behaviour:
                                  "how strongly route choice avoids sectors where evaders are caught (exp(-s * catch))")
     info_lag_days: int = p(7, "days", 0, 120, "[U]", "delay before outcomes reach others (contacts, news)")
     info_halflife_days: float = p(21.0, "days", 1, 365, "[U]", "half-life of the shared memory of outcomes")
+    prior_weight: float = p(3.0, "pseudo-trials", 0.01, 1000, "[U]",
+                            "weight of the rules' outlook (and the normal catch rate) behind every shared signal")
     anticipation_days: int = p(45, "days", 0, 365, "[U]", "how far ahead announced policy changes weigh on decisions")
     persistence: float = p(0.0, "share", 0, 0.95, "[U] calibrated; repeat crossing under Title 42",
                            "how much of the chance to choose again after a return to Mexico counts in the value of an attempt")
@@ -109,6 +111,9 @@ class BorderPatrol:
     processing_load: float = p(0.5, "people/agent/day", 0.01, 100, "[U]",
                                "arrivals an agent can process per day before patrol is pulled off the line")
     holding_capacity: float = p(8000.0, "people", 0, 1e6, "[U] CBP facilities", "people Border Patrol can hold on a day")
+    presence_exponent: float = p(0.5, "exponent", 0, 3, "[U]",
+                                 "catch rate scales with (agents in the sector / normal posting) to this power")
+    busy_cap: float = p(0.9, "share", 0, 1, "[U]", "largest share of a sector's agents processing can take off the line")
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,9 @@ class Processing:
                            "single adults who can be held for expedited removal per day")
     family_detention: float = p(100.0, "families/day", 0, 1e5, "[U] family residential centres", "families held for expedited removal per day")
     removal_capacity: float = p(600.0, "people/day", 0, 1e5, "[U] ICE removals", "removals by air to countries other than Mexico per day")
+    custody_days: dict = p({"expel_mexico": 1, "return_mexico": 2, "expel_origin": 3, "remove_origin": 10, "release": 2,
+                            "mpp": 2, "hhs": 2, "parole": 1}, "days", 0, 365, "[U] CBP aims at 72 hours",
+                           "days from encounter to book-out by pathway (removal by air waits for a flight)")
     uc_mexico_return: float = p(0.6, "share", 0, 1, "[U] TVPRA contiguous-country screening",
                                 "Mexican unaccompanied children returned to Mexico instead of HHS")
     reentry_bar_years: float = p(5.0, "years", 0, 20, "[V] INA 212(a)(9)(A)", "bar after an expedited removal order (weighs on choices)")
@@ -186,6 +194,8 @@ class Mpp:
                      choices=GROUPS, doc="nationality groups eligible")
     hearing_days: float = p(150.0, "days", 1, 2000, "[U] MPP 2.0 target 180 days", "mean wait in Mexico for the final hearing")
     relief: float = p(0.01, "probability", 0, 1, "[V] TRAC 1% of completions", "chance an attending enrollee is granted relief")
+    enrolled_share: float = p(0.5, "share", 0, 1, "[U]",
+                              "share of an eligible group with claims the rules' outlook expects to be enrolled (capacity is short)")
 
 
 @dataclass(frozen=True)
@@ -225,12 +235,31 @@ class Courts:
     completions_per_judge: float = p(700.0, "cases/judge/year", 0, 1e4, "[U] EOIR", "case completions per judge and year")
 
 
+@dataclass(frozen=True)
+class Geography:
+    """The stylised border: crossing danger by sector, each group's usual corridors, shelter places by city."""
+
+    sector_danger: dict = p({"san_diego": 0.25, "el_centro": 0.35, "yuma": 0.3, "tucson": 0.65, "el_paso": 0.3,
+                             "big_bend": 0.8, "del_rio": 0.5, "laredo": 0.5, "rgv": 0.45}, "index 0-1", 0.0, 1.0,
+                            "[U] stylised from CBP rescue and death reports", "danger of crossing (heat, river, remoteness) by sector")
+    route_weights: dict = p({"mx": [0.2, 0.06, 0.03, 0.25, 0.15, 0.02, 0.08, 0.09, 0.12],
+                             "nca": [0.04, 0.03, 0.05, 0.08, 0.12, 0.01, 0.14, 0.05, 0.48],
+                             "chnv": [0.03, 0.02, 0.12, 0.05, 0.2, 0.02, 0.3, 0.04, 0.22],
+                             "other": [0.2, 0.05, 0.18, 0.17, 0.12, 0.01, 0.12, 0.03, 0.12]}, "weights by sector", 0.0, 1.0,
+                            "[U] to be fitted to usbp_sw_monthly_by_sector_ohss.csv",
+                            "table: for each group, the weight of the nine sectors (west to east) in its route choice")
+    shelter: dict = p({"tijuana": 6000, "mexicali": 2000, "san_luis": 1500, "nogales": 2500, "juarez": 5000,
+                       "ojinaga": 300, "acuna": 1000, "piedras_negras": 1500, "nuevo_laredo": 1500, "reynosa": 3000,
+                       "matamoros": 2500}, "people", 1, 1e6, "[U]",
+                      "shelter places by border city before crowding raises the cost of waiting")
+
+
 SECTIONS = {
     "run": Run, "inflow": Inflow, "behaviour": Behaviour, "border_patrol": BorderPatrol, "ports": Ports,
     "processing": Processing, "clp": Clp, "title42": Title42, "closure": Closure, "mpp": Mpp,
-    "appointments": Appointments, "mexico": Mexico, "pathways": Pathways, "courts": Courts,
+    "appointments": Appointments, "mexico": Mexico, "pathways": Pathways, "courts": Courts, "geography": Geography,
 }
 """Section name -> dataclass, in the order they are written."""
 
-LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "inflow", "behaviour"))
+LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "inflow", "behaviour", "geography"))
 """The policy levers: the sections a dated timeline event may change."""

@@ -199,7 +199,7 @@ def outlook(levers: Levers, group: str, kind: str, claims: bool, option: Option,
         ok = (clo.manifest_fear * clo.screen_in if claims else 0.0) + clo.compelling
     elif claims:
         screen = levers.clp.screen_in if levers.clp.active else levers.processing.screen_in
-        mpp = 0.5 if levers.mpp.active and group in levers.mpp.groups else 0.0
+        mpp = levers.mpp.enrolled_share if levers.mpp.active and group in levers.mpp.groups else 0.0
         ok = (1 - mpp) * screen + mpp * levers.mpp.relief
     else:
         ok = 0.0

@@ -7,9 +7,6 @@ from model.policy import ENTERED, FAR, Option, Outcome, counted, disposition
 from model.records import KIND_TO_DEMOGRAPHIC
 from model.states import State
 
-CUSTODY_DAYS = {Outcome.EXPEL_MEXICO: 1, Outcome.RETURN_MEXICO: 2, Outcome.EXPEL_ORIGIN: 3,
-                Outcome.REMOVE_ORIGIN: 10, Outcome.RELEASE: 2, Outcome.MPP: 2, Outcome.HHS: 2, Outcome.PAROLE: 1}
-"""Days from encounter to book-out, by pathway. [U] CBP aims at 72 hours; removal by air waits for a flight."""
 
 
 class Processing:
@@ -48,7 +45,7 @@ class Processing:
         t.outcome = outcome
         t.move(State.IN_CUSTODY)
         self.custody += people
-        m.calendar.add(m.day + CUSTODY_DAYS[outcome], t, "book_out")
+        m.calendar.add(m.day + int(m.levers.processing.custody_days[outcome.name.lower()]), t, "book_out")
 
     def book_out(self, t) -> None:
         """Carry out the pathway decided at encounter."""
