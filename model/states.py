@@ -24,6 +24,7 @@ class State(IntEnum):
     HHS = 10  # unaccompanied child referred to HHS custody
     GOT_AWAY = 11  # crossed without being encountered
     GAVE_UP = 12  # went home of their own accord
+    ICE_DETENTION = 13  # transferred to ICE with a removal order, held until a removal flight
 
 
 WAITING_IN_MEXICO = (State.STAGING, State.WAITING_APPOINTMENT, State.AFTER_EXPULSION, State.MPP)

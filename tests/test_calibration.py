@@ -92,7 +92,7 @@ def synthetic():
     """Data made by the model itself under Title 42 with a known inflow and persistence, and a
     calibration that starts from a wrong inflow and no persistence."""
     truth = load("title42").with_values({"run.start": dt.date(2023, 6, 1), "run.end": dt.date(2023, 11, 30),
-                                         "run.scale": 50, "run.seed": 7, "behaviour.persistence": 0.6})
+                                         "run.scale": 50, "run.seed": 8, "behaviour.persistence": 0.6})
     obs = fit.simulate(truth)
     start = truth.with_values({"inflow.mx": 900, "inflow.nca": 3000, "inflow.chnv": 600, "inflow.other": 750,
                                "behaviour.persistence": 0.0})
