@@ -7,8 +7,9 @@ from collections import deque
 
 from mesa.discrete_space import FixedAgent
 
-from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTOR_DANGER, SECTORS
+from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTORS
 from model.calendar import Bag
+from model.policy import port_takes
 from model.states import State
 
 
@@ -29,8 +30,8 @@ class BorderPatrolSector(FixedAgent):
         """Chance an evader is caught: presence relative to a normal posting, less agents busy processing."""
         bp = self.model.levers.border_patrol
         normal = bp.agents * bp.allocation[self.sector]
-        presence = (self.agents / normal) ** 0.5 if normal > 0 else 1.0
-        busy = min(0.9, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
+        presence = (self.agents / normal) ** bp.presence_exponent if normal > 0 else 1.0
+        busy = min(bp.busy_cap, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
         return max(0.0, min(0.99, bp.apprehension * presence * (1.0 - busy)))
 
     def crossing(self, surrender: bool, people: float) -> bool:
@@ -51,7 +52,7 @@ class BorderPatrolSector(FixedAgent):
 
     @property
     def danger(self) -> float:
-        return SECTOR_DANGER[self.sector]
+        return self.model.border.sector_danger[self.sector]
 
 
 def reallocate(sectors: list[BorderPatrolSector], total: float, rate: float) -> None:
@@ -96,7 +97,17 @@ class PortOfEntry(FixedAgent):
         self.queued += traveller.people
 
     def process(self) -> list:
-        """Who is seen today, oldest first."""
+        """Who is seen today, oldest first, up to the port's capacity; a port closed to asylum first
+        turns away everyone in line it no longer takes (see `port_takes`). The caller encounters
+        those the port takes and sends the others back to the city."""
+        levers = self.model.levers
+        turned = []
+        if not levers.ports.asylum_open:
+            kept = deque()
+            for t in self.line:
+                (kept if port_takes(levers, t.counted_as) else turned).append(t)
+            self.line = kept
+            self.queued = sum(t.people for t in kept)
         seen, room = [], self.capacity
         while self.line and (room >= self.line[0].people or (room > 0 and self.model.random.random()
                                                                < room / self.line[0].people)):
@@ -104,11 +115,7 @@ class PortOfEntry(FixedAgent):
             self.queued -= t.people
             room -= t.people
             seen.append(t)
-        if not self.model.levers.ports.asylum_open:  # a closed port turns everyone in line away
-            seen.extend(self.line)
-            self.line.clear()
-            self.queued = 0.0
-        return seen
+        return seen + turned
 
 
 class AppointmentSystem:

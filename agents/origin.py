@@ -31,7 +31,7 @@ from mesa import Agent
 from agents.valuation import GIVE_UP, Circumstances, border_options, expected_best
 from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import BELIEF_OPTIONS
+from model.policy import BELIEF_OPTIONS, port_takes, reentry_outlook
 from model.pressure import Pressure
 from model.states import State
 
@@ -53,6 +53,7 @@ class OriginCommunities(Agent):
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
         self.pipe: deque = deque()
         self.values: dict[tuple, dict[int, float]] = {}
+        self.barred: dict[tuple, dict[int, float]] = {}  # the same, for someone within a re-entry bar
         self.parole_month, self.parole_used = None, 0.0
 
     # -- the day ------------------------------------------------------------------------
@@ -100,7 +101,7 @@ class OriginCommunities(Agent):
         appointment = m.appointments.expected_wait() if levers.appointments.active and kind != "uc" else None
         at = Circumstances(danger_here=danger, evade_catch=catch, evade_danger=evade_danger,
                            day_cost=m.beh.wait_cost * (1.0 + crowd),
-                           port_wait=port_wait if levers.ports.asylum_open else None,
+                           port_wait=port_wait if port_takes(levers, kind) else None,
                            appointment_wait=appointment, days_left=m.beh.patience_days)
         stopped = 0.0 if GROUPS[group] == "mx" else min(1.0, levers.mexico.interdiction * exposure)
         return at, stopped
@@ -122,7 +123,8 @@ class OriginCommunities(Agent):
         m, beh, levers = self.model, self.model.beh, self.model.levers
         ahead = m.info.upcoming(m.day, beh.anticipation_days)
         parole_room = self.parole_room()
-        self.values = {}
+        self.values, self.barred = {}, {}
+        self.today = []
         for g in range(len(GROUPS)):
             for k, kind in enumerate(KINDS):
                 at, stopped = self.circumstances(g, kind)
@@ -132,17 +134,18 @@ class OriginCommunities(Agent):
                     belief = self.heard[g, k, int(claims)]
                     go = self.journey(belief, claim, g, kind, at, stopped)
                     stay = beh.home_value * (1.0 - claim)
-                    if ahead is None:
-                        wait = max(go, stay) - beh.home_wait_cost * beh.home_reconsider_days
-                    else:  # putting it off carries them past the announced change
+                    later = go
+                    if ahead is not None:  # the next reconsideration may come after the announced change
                         effective, table = ahead
-                        later = self.journey(shifted(belief, table, m.outlook, GROUPS[g], kind, claims),
+                        after = self.journey(shifted(belief, table, m.outlook, GROUPS[g], kind, claims),
                                              claim, g, kind, at, stopped)
-                        wait = max(later, stay) - beh.home_wait_cost * (effective - m.day)
+                        later += math.exp(-(effective - m.day) / beh.home_reconsider_days) * (after - go)
+                    wait = max(later, stay) - beh.home_wait_cost * beh.home_reconsider_days
                     values = {GO: go, WAIT: wait, STAY: stay}
                     if parole_room > 0 and GROUPS[g] == "chnv" and kind != "uc":
                         values[PAROLE] = m.worth.entry
                     self.values[(g, k, b)] = values
+                    self.today.append(((g, k, b), belief, claim, at, stopped, stay, values))
 
     # -- people ----------------------------------------------------------------------------
     def newcomers(self, date) -> dict[tuple, int]:
@@ -234,7 +237,8 @@ class OriginCommunities(Agent):
         """Someone removed to the origin, or moved south by Mexico, decides again whether to go
         north: the same values as their class at home."""
         m = self.model
-        values = self.values[(t.g, t.k, self.claim_class(t.claim))]
+        c = (t.g, t.k, self.claim_class(t.claim))
+        values = self.values[c] if t.barred_until < m.day or t.kind == "uc" else self.barred_values(c)
         choice = m.logit({key: v for key, v in values.items() if key != PAROLE})
         if choice == GO:
             m.today["departures"] += t.people
@@ -247,6 +251,24 @@ class OriginCommunities(Agent):
                 m.today["gave_up"] += t.people
                 t.move(State.GAVE_UP)
             t.retire()  # removed people who stay home remain counted as removed
+
+    def barred_values(self, c: tuple) -> dict[int, float]:
+        """A class's values for someone whose removal order would be reinstated: a claim is heard only
+        at the reasonable-fear standard (the rest are removed again), and they may be prosecuted."""
+        if c not in self.barred:
+            m, beh = self.model, self.model.beh
+            screen, prosecution = reentry_outlook(m.levers)
+            _, belief, claim, at, stopped, stay, values = next(row for row in self.today if row[0] == c)
+            g, k, _ = c
+            if claim > m.levers.processing.fear_threshold:
+                belief = list(belief)
+                for i in (0, 2):  # surrender and port: entry only through the narrower screening
+                    enter = min(belief[i], screen)
+                    belief[i + 1] = min(1.0, belief[i + 1] + belief[i] - enter)
+                    belief[i] = enter
+            go = self.journey(belief, claim, g, KINDS[k], at, stopped) - prosecution * beh.prosecution_cost
+            self.barred[c] = {GO: go, WAIT: max(go, stay) - (max(values[GO], stay) - values[WAIT]), STAY: stay}
+        return self.barred[c]
 
     # -- parole ----------------------------------------------------------------------------
     def parole_room(self) -> float:

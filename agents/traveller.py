@@ -18,7 +18,7 @@ from agents.valuation import (APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_C
                               Circumstances, border_options)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import Option
+from model.policy import Option, port_takes
 from model.states import State
 
 IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
@@ -43,6 +43,7 @@ class Traveller(CellAgent):
         self.waited = 0.0  # days spent waiting in Mexico on this journey
         self.encounters, self.last_encounter = 0, -10**6
         self.hearing_day = None
+        self.barred_until = -1  # last day of the re-entry bar of a removal order (model.policy.bar_end)
         model.census.enter(self.state, self.people)
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -127,7 +128,7 @@ class Traveller(CellAgent):
         return Circumstances(
             danger_here=m.danger[CITIES[self.city].sector], evade_catch=catch, evade_danger=danger,
             day_cost=m.beh.wait_cost * (1.0 + m.crowding[self.city]),
-            port_wait=m.ports[self.city].expected_wait() if levers.ports.asylum_open else None,
+            port_wait=m.ports[self.city].expected_wait() if port_takes(levers, self.kind) else None,
             appointment_wait=appointment, days_left=self.patience - self.waited)
 
     def can_evade(self) -> bool:
@@ -148,7 +149,7 @@ class Traveller(CellAgent):
                 # Waiting carries them past the change: its value is what the new rules offer,
                 # so a tightening makes acting now better (a surge) and a loosening makes waiting so.
                 future = self.future_best(table, values)
-                values[WAIT] = future - at.day_cost * (effective - m.day)
+                values[WAIT] = future - at.day_cost * (effective - m.day) - beh.choice_noise
                 self.awaited = effective
         values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
         return values

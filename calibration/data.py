@@ -26,7 +26,9 @@ CITIZENSHIP = {"Mexico": "mx", "El Salvador": "nca", "Guatemala": "nca", "Hondur
 SECTOR_NAMES = {"San Diego, CA": "san_diego", "El Centro, CA": "el_centro", "Yuma, AZ": "yuma",
                 "Tucson, AZ": "tucson", "El Paso, TX": "el_paso", "Big Bend, TX": "big_bend",
                 "Del Rio, TX": "del_rio", "Laredo, TX": "laredo", "Rio Grande Valley, TX": "rgv"}
-OUTCOMES = {"T42 expulsions": "expulsions", "USBP Releases": "releases"}
+OUTCOMES = {"T42 expulsions": "expulsions", "USBP Releases": "releases_usbp", "Transfers to ICE": "transfers_ice"}
+"""OHSS book-outs compared like with like: Border Patrol's own releases, and every book-out to ICE
+(for detention, a fear screening or removal; ICE's later releases are not in this file)."""
 
 
 class DataError(Exception):

@@ -50,7 +50,8 @@ PRIORS = {
 """The behavioural parameters fitted by ABC, with the prior range each is drawn from."""
 
 BEHAVIOUR_PATTERNS = {"title42_share": 2.0, "reencounter_share": 2.0, "family_share": 1.0, "uc_share": 1.0,
-                      "release_share": 1.0, "mpp_enrollments": 1.0, "appointments": 1.0, "sectors": 1.0}
+                      "release_share": 1.0, "transfer_share": 1.0, "mpp_enrollments": 1.0, "appointments": 1.0,
+                      "sectors": 1.0}
 """Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares).
 Encounter levels are left out: the inversion fits them, and at a fixed pressure they would favour
 whatever behaviour suits that pressure rather than the data."""

@@ -14,8 +14,9 @@ import pandas as pd
 from model.border import SECTORS
 
 LEVELS = ("encounters_usbp", "encounters_ofo", "encounters_mx", "encounters_nca", "encounters_others",
-          "expulsions", "releases", "mpp_enrollments", "appointments")
-SHARES = ("family_share", "uc_share", "title42_share", "reencounter_share", "release_share", *(f"sector_share_{s}" for s in SECTORS))
+          "expulsions", "releases_usbp", "transfers_ice", "mpp_enrollments", "appointments")
+SHARES = ("family_share", "uc_share", "title42_share", "reencounter_share", "release_share", "transfer_share",
+          *(f"sector_share_{s}" for s in SECTORS))
 PATTERNS = (*LEVELS, *SHARES)
 TITLE42_MONTHS = ("2020-04", "2023-04")
 """Whole months under Title 42: its share is compared only there."""
@@ -39,7 +40,8 @@ def pattern_table(monthly: pd.DataFrame) -> pd.DataFrame:
         t42 = (m["encounters_title42"] / total).where(
             (m.index >= TITLE42_MONTHS[0]) & (m.index <= TITLE42_MONTHS[1]))
         out["title42_share"] = t42
-        out["release_share"] = m["releases"] / total
+        out["release_share"] = m["releases_usbp"] / total  # Border Patrol's releases, as OHSS counts them
+        out["transfer_share"] = m["transfers_ice"] / total
         if "repeat_encounters" in m:
             out["reencounter_share"] = m["repeat_encounters"] / (m["repeat_encounters"] + m["unique_encountered"])
         else:

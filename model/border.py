@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from mesa.discrete_space import OrthogonalMooreGrid
 
+from model.params import Geography
+
 SECTORS = ("san_diego", "el_centro", "yuma", "tucson", "el_paso", "big_bend", "del_rio", "laredo", "rgv")
 SECTOR_NAMES = {
     "san_diego": "San Diego, CA", "el_centro": "El Centro, CA", "yuma": "Yuma, AZ", "tucson": "Tucson, AZ",
@@ -30,18 +32,11 @@ CITY_ROWS = range(22, 25)
 LINE_ROW = 26
 US_ROWS = range(27, 30)
 
-# Danger of crossing (heat, river, remoteness) by sector, 0..1. [U] stylised from CBP rescue/death reports.
-SECTOR_DANGER = {"san_diego": 0.25, "el_centro": 0.35, "yuma": 0.3, "tucson": 0.65, "el_paso": 0.3,
-                 "big_bend": 0.8, "del_rio": 0.5, "laredo": 0.5, "rgv": 0.45}
-
-# Where each group heads by default (routes), share of journeys by sector. [U] to be fitted against
-# usbp_sw_monthly_by_sector_ohss.csv; the order follows the main corridors of each group.
-ROUTE_WEIGHTS = {
-    "mx": (0.2, 0.06, 0.03, 0.25, 0.15, 0.02, 0.08, 0.09, 0.12),
-    "nca": (0.04, 0.03, 0.05, 0.08, 0.12, 0.01, 0.14, 0.05, 0.48),
-    "chnv": (0.03, 0.02, 0.12, 0.05, 0.2, 0.02, 0.3, 0.04, 0.22),
-    "other": (0.2, 0.05, 0.18, 0.17, 0.12, 0.01, 0.12, 0.03, 0.12),
-}
+_DEFAULT = Geography()
+SECTOR_DANGER = dict(_DEFAULT.sector_danger)
+"""Default crossing danger by sector (`geography.sector_danger`); a run reads its own from `Border`."""
+ROUTE_WEIGHTS = {g: tuple(w) for g, w in _DEFAULT.route_weights.items()}
+"""Default route weights by group (`geography.route_weights`); a run reads its own from `Border`."""
 
 
 @dataclass(frozen=True)
@@ -52,21 +47,26 @@ class City:
     port: str
     sector: str
     col: int
-    shelter: int  # shelter places (people) before crowding raises the cost of waiting [U]
+    key: str  # its key in `geography.shelter` (shelter places before crowding raises the cost of waiting)
+
+    @property
+    def shelter(self) -> float:
+        """Default shelter places; a run reads its own from `Border.shelter`."""
+        return _DEFAULT.shelter[self.key]
 
 
 CITIES = (
-    City("Tijuana", "San Ysidro", "san_diego", 4, 6000),
-    City("Mexicali", "Calexico", "el_centro", 14, 2000),
-    City("San Luis R.C.", "San Luis", "yuma", 24, 1500),
-    City("Nogales", "Nogales", "tucson", 36, 2500),
-    City("Ciudad Juarez", "El Paso", "el_paso", 45, 5000),
-    City("Ojinaga", "Presidio", "big_bend", 55, 300),
-    City("Ciudad Acuna", "Del Rio", "del_rio", 62, 1000),
-    City("Piedras Negras", "Eagle Pass", "del_rio", 67, 1500),
-    City("Nuevo Laredo", "Laredo", "laredo", 75, 1500),
-    City("Reynosa", "Hidalgo", "rgv", 83, 3000),
-    City("Matamoros", "Brownsville", "rgv", 88, 2500),
+    City("Tijuana", "San Ysidro", "san_diego", 4, "tijuana"),
+    City("Mexicali", "Calexico", "el_centro", 14, "mexicali"),
+    City("San Luis R.C.", "San Luis", "yuma", 24, "san_luis"),
+    City("Nogales", "Nogales", "tucson", 36, "nogales"),
+    City("Ciudad Juarez", "El Paso", "el_paso", 45, "juarez"),
+    City("Ojinaga", "Presidio", "big_bend", 55, "ojinaga"),
+    City("Ciudad Acuna", "Del Rio", "del_rio", 62, "acuna"),
+    City("Piedras Negras", "Eagle Pass", "del_rio", 67, "piedras_negras"),
+    City("Nuevo Laredo", "Laredo", "laredo", 75, "nuevo_laredo"),
+    City("Reynosa", "Hidalgo", "rgv", 83, "reynosa"),
+    City("Matamoros", "Brownsville", "rgv", 88, "matamoros"),
 )
 
 
@@ -77,12 +77,16 @@ def sector_of_col(col: int) -> str:
 class Border:
     """The Mesa grid with the border's property layers and lookups used every day."""
 
-    def __init__(self, random):
+    def __init__(self, random, geography: Geography | None = None):
+        geography = geography or _DEFAULT
+        self.sector_danger = dict(geography.sector_danger)
+        self.route_weights = {g: tuple(w) for g, w in geography.route_weights.items()}
+        self.shelter = [geography.shelter[c.key] for c in CITIES]
         self.grid = OrthogonalMooreGrid((WIDTH, HEIGHT), torus=False, random=random)
         g = self.grid
         danger = np.zeros((WIDTH, HEIGHT))
         for i, s in enumerate(SECTORS):
-            danger[i * COLS_PER_SECTOR:(i + 1) * COLS_PER_SECTOR, LINE_ROW - 1:LINE_ROW + 2] = SECTOR_DANGER[s]
+            danger[i * COLS_PER_SECTOR:(i + 1) * COLS_PER_SECTOR, LINE_ROW - 1:LINE_ROW + 2] = self.sector_danger[s]
         self.danger = g.create_property_layer("crossing_danger", 0.0, float)
         self.danger.data = danger
         self.bp_presence = g.create_property_layer("bp_presence", 0.0, float)
@@ -117,6 +121,6 @@ class Border:
 
     def set_crowding(self, people_by_city: list[float]) -> None:
         data = self.crowding.data
-        for c, cells, people in zip(CITIES, self.city_cells, people_by_city, strict=True):
+        for shelter, cells, people in zip(self.shelter, self.city_cells, people_by_city, strict=True):
             for cell in cells:
-                data[cell.coordinate] = people / c.shelter
+                data[cell.coordinate] = people / shelter

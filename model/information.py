@@ -14,14 +14,16 @@ from collections import deque
 import numpy as np
 
 from model.border import SECTORS
-from model.params import GROUPS, KINDS
+from model.params import GROUPS, KINDS, Behaviour
 from model.policy import Option
 
-PRIOR_WEIGHT = 3.0  # pseudo-trials of the rule-implied outlook behind every signal
+PRIOR_WEIGHT = Behaviour().prior_weight
+"""Default of `behaviour.prior_weight`: pseudo-trials of the rule-implied outlook behind every signal."""
 
 
 class Information:
-    def __init__(self, lag_days: int, halflife_days: float):
+    def __init__(self, lag_days: int, halflife_days: float, prior_weight: float = PRIOR_WEIGHT):
+        self.prior_weight = prior_weight
         shape = (len(GROUPS), len(KINDS), len(Option))
         self.shape = shape
         self.decay = 0.5 ** (1.0 / halflife_days)
@@ -63,13 +65,14 @@ class Information:
     def signal(self, g: int, k: int, option: int, prior: tuple[float, float]) -> tuple[float, float]:
         """Shared belief (chance to enter, chance of removal far away), shrunk to the rules' outlook."""
         n = self.trials[g, k, option]
-        w = PRIOR_WEIGHT
+        w = self.prior_weight
         return ((self.enter[g, k, option] + w * prior[0]) / (n + w),
                 (self.far[g, k, option] + w * prior[1]) / (n + w))
 
     def catch_rate(self, sector: int, prior: float) -> float:
         """Shared estimate of the chance an evader is caught in a sector."""
-        return (self.sector_caught[sector] + PRIOR_WEIGHT * prior) / (self.sector_tries[sector] + PRIOR_WEIGHT)
+        w = self.prior_weight
+        return (self.sector_caught[sector] + w * prior) / (self.sector_tries[sector] + w)
 
     def announce(self, known_from: int, effective: int, table: dict) -> None:
         self.announcements.append((known_from, effective, table))

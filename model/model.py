@@ -16,12 +16,12 @@ from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, Port
 from agents.cbp import reallocate
 from agents.origin import OriginCommunities
 from agents.valuation import GIVE_UP, SURRENDER, Worth
-from model.border import CITIES, ROUTE_WEIGHTS, SECTOR_DANGER, SECTORS, Border
+from model.border import CITIES, SECTORS, Border
 from model.calendar import Bag, Calendar
 from model.courts import Courts
 from model.information import Information
 from model.params import GROUPS, KINDS
-from model.policy import BELIEF_OPTIONS, Budget, Levers, Option, outlook_table
+from model.policy import BELIEF_OPTIONS, Budget, Levers, Option, outlook_table, port_takes
 from model.processing import Processing
 from model.records import COLUMNS
 from model.scenario import Scenario
@@ -44,11 +44,11 @@ class BorderModel(Model):
         self.scale = scenario.run.scale
         self.beh = scenario.behaviour
         self.day = 0
-        self.border = Border(self.random)
+        self.border = Border(self.random, scenario.geography)
         self.census = Census()
         self.calendar = Calendar()
         self.in_city = Bag()  # people staging or back after expulsion: who Mexico's sweeps can find
-        self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days)
+        self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days, self.beh.prior_weight)
         self.levers = Levers(scenario)
         self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
         self.budget = Budget(self.random)
@@ -62,8 +62,8 @@ class BorderModel(Model):
         self.appointments = AppointmentSystem(self)
         self.mexico = MexicanAuthority(self)
         self.origins = OriginCommunities(self)
-        self.danger = dict(SECTOR_DANGER)
-        self.reach = [[(s, SECTORS.index(s), SECTOR_DANGER[s]) for s in r] for r in self.border.reach]
+        self.danger = dict(self.border.sector_danger)
+        self.reach = [[(s, SECTORS.index(s), self.border.sector_danger[s]) for s in r] for r in self.border.reach]
         self.city_range = range(len(CITIES))
         self.crowding = [0.0] * len(CITIES)
         self.outlook = outlook_table(self.levers, bp.apprehension)
@@ -136,7 +136,7 @@ class BorderModel(Model):
                 t.retire()
         for port in self.ports:
             for t in port.process():
-                if self.levers.ports.asylum_open:
+                if port_takes(self.levers, t.counted_as):
                     self.processing.encounter(t, "ofo", Option.PORT, None)
                 else:
                     t.move(State.STAGING)
@@ -193,7 +193,7 @@ class BorderModel(Model):
         tilt = self.beh.route_sensitivity
         self.route_weights = {}
         for group in GROUPS:
-            weights = ROUTE_WEIGHTS[group]
+            weights = self.border.route_weights[group]
             scores = []
             for i, c in enumerate(CITIES):
                 k = SECTORS.index(c.sector)
@@ -238,7 +238,7 @@ class BorderModel(Model):
         for p in self.ports:
             people[p.city] += p.queued
         self.border.set_crowding(people)
-        return [p / c.shelter for p, c in zip(people, CITIES, strict=True)]
+        return [p / places for p, places in zip(people, self.border.shelter, strict=True)]
 
     def logit(self, values: dict[int, float]) -> int:
         """Pick an option with probability proportional to exp(value / noise)."""

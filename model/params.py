@@ -92,6 +92,8 @@ class Behaviour:
                                  "how strongly route choice avoids sectors where evaders are caught (exp(-s * catch))")
     info_lag_days: int = p(7, "days", 0, 120, "[U]", "delay before outcomes reach others (contacts, news)")
     info_halflife_days: float = p(21.0, "days", 1, 365, "[U]", "half-life of the shared memory of outcomes")
+    prior_weight: float = p(3.0, "pseudo-trials", 0.01, 1000, "[U]",
+                            "weight of the rules' outlook (and the normal catch rate) behind every shared signal")
     anticipation_days: int = p(45, "days", 0, 365, "[U]", "how far ahead announced policy changes weigh on decisions")
     persistence: float = p(0.0, "share", 0, 0.95, "[U] calibrated; repeat crossing under Title 42",
                            "how much of the chance to choose again after a return to Mexico counts in the value of an attempt")
@@ -112,6 +114,8 @@ class Behaviour:
     stay_horizon_years: float = p(5.0, "years", 0.1, 50, "[U]",
                                   "years of stay in the US before a court decision worth half of a permanent stay "
                                   "(value of the wait = 1 - exp(-wait / horizon))")
+    prosecution_cost: float = p(0.5, "utility", 0, 10, "[U]",
+                                "loss from a prosecution for illegal re-entry (8 USC 1326) after a removal order")
     bar_cost: float = p(0.02, "utility/year", 0, 1, "[U]", "loss per year of the re-entry bar that comes with a removal order")
     claim_bins: int = p(4, "bins", 1, 20, "-", "claim-strength classes of the people at home (each decides as its midpoint)")
 
@@ -130,7 +134,13 @@ class BorderPatrol:
     surrender_caught: float = p(0.98, "probability", 0, 1, "[U]", "chance a person crossing to ask for asylum is encountered")
     processing_load: float = p(0.5, "people/agent/day", 0.01, 100, "[U]",
                                "arrivals an agent can process per day before patrol is pulled off the line")
-    holding_capacity: float = p(8000.0, "people", 0, 1e6, "[U] CBP facilities", "people Border Patrol can hold on a day")
+    holding_capacity: float = p(8000.0, "people (stock)", 0, 1e6,
+                                "[V] ~9,000 Mar 2019 (DHS official, CNN); +6,500 by Aug 2019 (CBP); 20,500 May 2023 (DHS official)",
+                                "people Border Patrol can hold at once; when full, people who would be held for a fear "
+                                "screening are released (parole with conditions / notice to report, as in 2019-2023)")
+    presence_exponent: float = p(0.5, "exponent", 0, 3, "[U]",
+                                 "catch rate scales with (agents in the sector / normal posting) to this power")
+    busy_cap: float = p(0.9, "share", 0, 1, "[U]", "largest share of a sector's agents processing can take off the line")
 
 
 @dataclass(frozen=True)
@@ -141,23 +151,46 @@ class Ports:
                                "people without appointment processed per day at all Southwest ports")
     asylum_open: bool = p(True, "flag", source="[V] Proclamation 10888 closes ports to asylum",
                           doc="ports take asylum claims from people who present")
+    uc_when_closed: bool = p(True, "flag", source="[U] TVPRA (8 USC 1232): unaccompanied children go to HHS; "
+                             "Proclamation 10888 names no exception",
+                             doc="ports closed to asylum still take unaccompanied children")
     parole_prob: float = p(0.95, "probability", 0, 1, "[U]", "chance an appointment holder is paroled in with a notice to appear")
 
 
 @dataclass(frozen=True)
 class Processing:
-    """Title 8 processing: expedited removal, fear screening, release."""
+    """Title 8 processing: expedited removal, fear screening, release; ICE detention and removal flights."""
 
     fear_threshold: float = p(0.2, "claim strength", 0, 1, "[U]", "claim strength above which a person asked about fear claims it")
     screen_in: float = p(0.75, "probability", 0.0, 1.0, "[V] GAO-20-250 71%; DOJ 83% (0.63-0.90)",
                          "credible-fear pass rate, significant-possibility standard")
-    er_capacity: float = p(1200.0, "people/day", 0, 1e5, "[U] ICE detention ~30k beds",
-                           "single adults who can be held for expedited removal per day")
-    family_detention: float = p(100.0, "families/day", 0, 1e5, "[U] family residential centres", "families held for expedited removal per day")
-    removal_capacity: float = p(600.0, "people/day", 0, 1e5, "[U] ICE removals", "removals by air to countries other than Mexico per day")
+    er_capacity: float = p(1200.0, "people/day", 0, 1e5, "[U] ICE detention intake for credible-fear screening",
+                           "single adults who can be held for a fear screening per day")
+    family_detention: float = p(100.0, "families/day", 0, 1e5,
+                                "[U] family residential centres ~3,200 beds (Houston Chronicle 2021-02-28), 20-day Flores limit",
+                                "families who can be held for a fear screening per day")
+    removal_capacity: float = p(600.0, "people/day", 0, 1e5, "[U] ICE removals by air (FY2019 267,258; FY2022 72,177; FY2023 142,580 [V] ICE)",
+                                "seats on removal flights to countries other than Mexico per day")
+    ice_beds: float = p(30000.0, "people (stock)", 0, 1e6, "[V] TRAC: 25,875 CBP-arrested people in ICE detention 2023-12-17",
+                        "ICE detention beds for people Border Patrol and the ports transferred for removal")
+    removal_days: float = p(8.0, "days", 0, 365, "[U] travel documents and manifests",
+                            "least days from transfer to ICE to a removal flight")
+    max_detention_days: float = p(180.0, "days", 1, 3650, "[V] Zadvydas v. Davis (2001): six months presumptively reasonable",
+                                  "ICE releases a person whose flight is further away than this")
+    custody_days: dict = p({"expel_mexico": 1.0, "return_mexico": 2.0, "expel_origin": 3.0, "remove_origin": 2.0,
+                            "release": 2.0, "mpp": 2.0, "hhs": 2.0, "parole": 1.0, "ice_release": 2.0}, "days", 0, 365, "[U] CBP aims at 72 hours",
+                           "days from encounter to book-out by pathway (remove_origin, ice_release: to the transfer to ICE)")
+    screening_days: float = p(13.0, "days", 0, 365, "[V-secondary] credible-fear referral to decision 'about 13 days' (2024)",
+                              "days a person held for a fear screening spends in ICE detention before a positive screen's release")
     uc_mexico_return: float = p(0.6, "share", 0, 1, "[U] TVPRA contiguous-country screening",
                                 "Mexican unaccompanied children returned to Mexico instead of HHS")
-    reentry_bar_years: float = p(5.0, "years", 0, 20, "[V] INA 212(a)(9)(A)", "bar after an expedited removal order (weighs on choices)")
+    reentry_bar_years: float = p(5.0, "years", 0, 20, "[V] INA 212(a)(9)(A): five-year bar after expedited removal",
+                                 "bar after a Title 8 removal order; re-encountered within it, the order is reinstated")
+    reasonable_fear: float = p(0.25, "probability", 0, 1, "[V] USCIS: reinstated orders get only a reasonable-fear screening "
+                               "(INA 241(a)(5), 8 CFR 208.31); [U] pass rate (0.10-0.45)",
+                               "chance a reinstated person with a claim passes the reasonable-fear screening")
+    prosecution: float = p(0.1, "probability", 0, 1, "[V] TRAC: 37,440 prosecutions under 8 USC 1326 in FY2013; [U] share (0-0.5)",
+                           "chance a person re-encountered within the bar is prosecuted for illegal re-entry")
 
 
 @dataclass(frozen=True)
@@ -176,7 +209,8 @@ class Title42:
     expel_single: float = p(0.9, "probability", 0, 1, "[V] AP Apr 2021 'nearly nine of 10' (0.8-0.95)", "single adults expelled when returnable")
     expel_family: float = p(0.2, "probability", 0, 1, "[V-secondary] 19% Dec 2021 (0.1-0.4)", "families expelled when returnable")
     expel_uc: float = p(0.0, "probability", 0, 1, "[V] CRS: children exempt from 2021", "unaccompanied children expelled")
-    flight_capacity: float = p(150.0, "people/day", 0, 1e5, "[U]", "expulsions by air to countries Mexico does not take back")
+    flight_capacity: float = p(150.0, "people/day", 0, 1e5, "[U]; ICE: 62,545 Title 42 expulsions FY2023 [V]",
+                               "seats on Title 42 expulsion flights to countries Mexico does not take back, per day")
 
 
 @dataclass(frozen=True)
@@ -196,6 +230,12 @@ class Closure:
     manifest_fear: float = p(0.25, "probability", 0, 1, "[U] assumption (0.10-0.40)", "chance a person with a claim manifests fear unasked")
     screen_in: float = p(0.35, "probability", 0, 1, "[U] assumption (0.20-0.50)", "pass rate at the reasonable-probability standard")
     compelling: float = p(0.02, "probability", 0, 1, "[U] assumption (0-0.05)", "share with exceptionally compelling circumstances")
+    screening: str = p("reasonable_probability", "rule", source="[V] IFR 2024 (manifest fear, reasonable probability); "
+                       "Proclamation 10888 (no asylum, no fear screening)", choices=("reasonable_probability", "none"),
+                       doc="reasonable_probability: those who manifest fear are screened at the higher standard; "
+                           "none: removal without a fear screening or exceptions")
+    residual: float = p(0.01, "probability", 0, 0.05, "[U] withholding/CAT channel under Proclamation 10888 (0-0.05)",
+                        "chance a person with a claim is let into proceedings when screening is none")
 
 
 @dataclass(frozen=True)
@@ -208,6 +248,8 @@ class Mpp:
                      choices=GROUPS, doc="nationality groups eligible")
     hearing_days: float = p(150.0, "days", 1, 2000, "[U] MPP 2.0 target 180 days", "mean wait in Mexico for the final hearing")
     relief: float = p(0.01, "probability", 0, 1, "[V] TRAC 1% of completions", "chance an attending enrollee is granted relief")
+    enrolled_share: float = p(0.5, "share", 0, 1, "[U]",
+                              "share of an eligible group with claims the rules' outlook expects to be enrolled (capacity is short)")
 
 
 @dataclass(frozen=True)
@@ -251,12 +293,31 @@ class Courts:
                             "share of pending cases closed by prosecutorial discretion each year")
 
 
+@dataclass(frozen=True)
+class Geography:
+    """The stylised border: crossing danger by sector, each group's usual corridors, shelter places by city."""
+
+    sector_danger: dict = p({"san_diego": 0.25, "el_centro": 0.35, "yuma": 0.3, "tucson": 0.65, "el_paso": 0.3,
+                             "big_bend": 0.8, "del_rio": 0.5, "laredo": 0.5, "rgv": 0.45}, "index 0-1", 0.0, 1.0,
+                            "[U] stylised from CBP rescue and death reports", "danger of crossing (heat, river, remoteness) by sector")
+    route_weights: dict = p({"mx": [0.2, 0.06, 0.03, 0.25, 0.15, 0.02, 0.08, 0.09, 0.12],
+                             "nca": [0.04, 0.03, 0.05, 0.08, 0.12, 0.01, 0.14, 0.05, 0.48],
+                             "chnv": [0.03, 0.02, 0.12, 0.05, 0.2, 0.02, 0.3, 0.04, 0.22],
+                             "other": [0.2, 0.05, 0.18, 0.17, 0.12, 0.01, 0.12, 0.03, 0.12]}, "weights by sector", 0.0, 1.0,
+                            "[U] to be fitted to usbp_sw_monthly_by_sector_ohss.csv",
+                            "table: for each group, the weight of the nine sectors (west to east) in its route choice")
+    shelter: dict = p({"tijuana": 6000.0, "mexicali": 2000.0, "san_luis": 1500.0, "nogales": 2500.0, "juarez": 5000.0,
+                       "ojinaga": 300.0, "acuna": 1000.0, "piedras_negras": 1500.0, "nuevo_laredo": 1500.0,
+                       "reynosa": 3000.0, "matamoros": 2500.0}, "people", 1, 1e6, "[U]",
+                      "shelter places by border city before crowding raises the cost of waiting")
+
+
 SECTIONS = {
     "run": Run, "pressure": Pressure, "behaviour": Behaviour, "border_patrol": BorderPatrol, "ports": Ports,
     "processing": Processing, "clp": Clp, "title42": Title42, "closure": Closure, "mpp": Mpp,
-    "appointments": Appointments, "mexico": Mexico, "pathways": Pathways, "courts": Courts,
+    "appointments": Appointments, "mexico": Mexico, "pathways": Pathways, "courts": Courts, "geography": Geography,
 }
 """Section name -> dataclass, in the order they are written."""
 
-LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "pressure", "behaviour"))
+LEVER_SECTIONS = tuple(k for k in SECTIONS if k not in ("run", "pressure", "behaviour", "geography"))
 """The policy levers: the sections a dated timeline event may change."""

@@ -33,15 +33,17 @@ class Outcome(IntEnum):
     EXPEL_MEXICO = 0  # Title 42 expulsion to Mexico
     EXPEL_ORIGIN = 1  # Title 42 expulsion by air to the country of origin
     RETURN_MEXICO = 2  # Title 8 removal or return to Mexico, with the re-entry bar
-    REMOVE_ORIGIN = 3  # Title 8 removal to the country of origin, with the re-entry bar
-    RELEASE = 4  # release with a notice to appear
+    REMOVE_ORIGIN = 3  # Title 8 removal order to the country of origin: transferred to ICE for a flight
+    RELEASE = 4  # release with a notice to appear (or parole with conditions / notice to report)
     MPP = 5  # returned to Mexico to wait for a hearing
     HHS = 6  # unaccompanied child referred to HHS
     PAROLE = 7  # paroled in at a port on an appointment
+    ICE_RELEASE = 8  # held by ICE for a fear screening, screened in, released by ICE with a notice to appear
 
 
-ENTERED = (Outcome.RELEASE, Outcome.HHS, Outcome.PAROLE)
+ENTERED = (Outcome.RELEASE, Outcome.HHS, Outcome.PAROLE, Outcome.ICE_RELEASE)
 FAR = (Outcome.EXPEL_ORIGIN, Outcome.REMOVE_ORIGIN)
+EXPELLED = (Outcome.EXPEL_MEXICO, Outcome.EXPEL_ORIGIN)
 
 
 class Levers:
@@ -65,33 +67,45 @@ class Levers:
 
 
 class Budget:
-    """Daily (and Mexico's monthly) capacities that processing draws down."""
+    """Daily (and Mexico's monthly) capacities that processing draws down, each in the unit it is
+    stated in (families for family detention, people otherwise), and ICE's removal-flight seats."""
 
     def __init__(self, rand):
         self.rand = rand
         self.chnv_returns_month = 0.0
         self.month = None
+        self.flight_clock = 0.0  # the model day (fractional) from which the next flight seat is free
 
     def new_day(self, levers: Levers, date) -> None:
-        self.er = levers.processing.er_capacity
-        self.family_detention = levers.processing.family_detention
-        self.removal = levers.processing.removal_capacity
-        self.t42_flights = levers.title42.flight_capacity
-        self.mpp = levers.mpp.capacity
+        self.er = levers.processing.er_capacity  # people
+        self.family_detention = levers.processing.family_detention  # families
+        self.t42_flights = levers.title42.flight_capacity  # people
+        self.mpp = levers.mpp.capacity  # people
         if (date.year, date.month) != self.month:
             self.month, self.chnv_returns_month = (date.year, date.month), 0.0
 
-    def take(self, name: str, people: float) -> bool:
-        """Use capacity for an agent of `people`; an agent larger than what is left gets the rest
-        with probability left/people, so capacities hold on average at any scale."""
+    def fits(self, left: float, amount: float) -> bool:
+        """Whether an agent needing `amount` gets a capacity with `left`: one larger than what is left
+        gets it with probability left/amount, so capacities hold on average at any scale."""
+        return left >= amount or (left > 0 and self.rand.random() < left / amount)
+
+    def take(self, name: str, amount: float) -> bool:
+        """Use `amount` of a daily capacity (in its own unit)."""
         left = getattr(self, name)
-        if left >= people:
-            setattr(self, name, left - people)
-            return True
-        if left > 0 and self.rand.random() < left / people:
-            setattr(self, name, 0.0)
-            return True
-        return False
+        if not self.fits(left, amount):
+            return False
+        setattr(self, name, max(0.0, left - amount))
+        return True
+
+    def first_seat(self, proc, today: int) -> float | None:
+        """When a removal flight first has room for someone transferred today: seats go oldest
+        transfer first at `removal_capacity` people a day, and never before `removal_days`."""
+        if proc.removal_capacity <= 0:
+            return None
+        return max(self.flight_clock, today + proc.removal_days)
+
+    def board(self, seat: float, people: float, proc) -> None:
+        self.flight_clock = seat + people / proc.removal_capacity
 
 
 def mexico_takes(levers: Levers, budget: Budget, group: str, people: float) -> bool:
@@ -114,15 +128,17 @@ def counted(levers: Levers, kind: str, group: str) -> bool:
     return not (kind == "uc" and group != "mx" and not levers.closure.count_uc_noncontiguous)
 
 
-def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, claims: bool,
-                people: float, appointment: bool = False) -> Outcome:
+def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, claims: bool, people: float,
+                families: float = 0.0, appointment: bool = False, can_hold: bool = True,
+                prior_order: bool = False) -> Outcome:
     """The processing pathway for one encountered agent under the rules in force.
 
-    `claims`: the person has a protection claim they would voice when asked; `rand`
-    is the model's stdlib random; `people` is how many people the agent stands for
-    (capacities are in people).
+    `claims`: the person has a protection claim they would voice when asked; `rand` is the
+    model's stdlib random; `people` is how many people the agent stands for, `families` how many
+    families (family agents); `can_hold`: Border Patrol's holding has room today; `prior_order`:
+    re-encountered within the re-entry bar of a Title 8 removal order.
     """
-    t42, proc = levers.title42, levers.processing
+    t42, proc, clo = levers.title42, levers.processing, levers.closure
     if kind == "uc":
         if t42.active and rand.random() < t42.expel_uc and mexico_takes(levers, budget, group, people):
             return Outcome.EXPEL_MEXICO
@@ -138,74 +154,148 @@ def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, 
             return Outcome.EXPEL_MEXICO
         if budget.take("t42_flights", people):
             return Outcome.EXPEL_ORIGIN
-    if barred_by_closure(levers, kind, appointment) and rand.random() >= levers.closure.compelling:
-        # No asylum: only those who manifest fear unasked are screened, at the higher standard.
-        if claims and rand.random() < levers.closure.manifest_fear and rand.random() < levers.closure.screen_in:
-            return _enter_or_wait(levers, budget, group, kind, people)
-        return _remove(levers, budget, group, kind, people)
+    if prior_order:  # the prior order is reinstated (INA 241(a)(5)): no credible-fear screening
+        if claims and rand.random() < reinstated_screen(levers):
+            return Outcome.RELEASE  # withholding-only proceedings
+        return _remove(group)
+    if barred_by_closure(levers, kind, appointment):
+        if clo.screening == "none":  # no asylum, no fear screening, no exceptions: a residual channel only
+            return Outcome.RELEASE if claims and rand.random() < clo.residual else _remove(group)
+        if rand.random() >= clo.compelling:
+            # No asylum: only those who manifest fear unasked are screened, at the higher standard.
+            if claims and rand.random() < clo.manifest_fear and rand.random() < clo.screen_in:
+                return _enter_or_wait(levers, budget, group, people)
+            return _remove(group)
     if not claims:
-        return _remove(levers, budget, group, kind, people)
+        return _remove(group)
     if levers.mpp.active and group in levers.mpp.groups and budget.take("mpp", people):
         return Outcome.MPP
-    held = budget.take("family_detention" if kind == "family" else "er", people)
+    if not can_hold:
+        return Outcome.RELEASE  # Border Patrol's holding is full: released to report to ICE (parole + ATD)
+    held = budget.take("family_detention", families) if kind == "family" else budget.take("er", people)
     if not held:
         return Outcome.RELEASE  # no bed to hold them for a fear screening
-    screen = levers.clp.screen_in if levers.clp.active else proc.screen_in  # CLP: no appointment used
-    if rand.random() < screen:
-        return Outcome.RELEASE
-    return _remove(levers, budget, group, kind, people)
+    if rand.random() < _screen_in(levers):
+        return Outcome.ICE_RELEASE
+    return _remove(group)
 
 
-def _enter_or_wait(levers, budget, group, kind, people) -> Outcome:
+def _screen_in(levers: Levers) -> float:
+    return levers.clp.screen_in if levers.clp.active else levers.processing.screen_in  # CLP: no appointment used
+
+
+def _enter_or_wait(levers, budget, group, people) -> Outcome:
     if levers.mpp.active and group in levers.mpp.groups and budget.take("mpp", people):
         return Outcome.MPP
     return Outcome.RELEASE
 
 
-def _remove(levers, budget, group, kind, people) -> Outcome:
-    """Removal: Mexicans back across the line; others by air if there is capacity, else to
-    Mexico where it takes them, else release (a removal that cannot be carried out)."""
-    if group == "mx":
-        return Outcome.RETURN_MEXICO
-    if budget.take("removal", people):
-        return Outcome.REMOVE_ORIGIN
+def _remove(group: str) -> Outcome:
+    """A Title 8 removal order: Mexicans back across the line; others transferred to ICE (`ice_intake`)."""
+    return Outcome.RETURN_MEXICO if group == "mx" else Outcome.REMOVE_ORIGIN
+
+
+def ice_intake(levers: Levers, budget: Budget, *, group: str, people: float, detained: float,
+               today: int) -> tuple[Outcome, int]:
+    """What ICE does with a person transferred for removal, and on which day: held in a detention bed
+    until the first removal flight with room; if no bed is free (`detained` people already hold
+    them) or that flight is further away than the detention limit, returned to Mexico where Mexico
+    takes the group, else released by ICE. A removal order is never turned into a release while a
+    seat is held for it."""
+    proc = levers.processing
+    seat = budget.first_seat(proc, today)
+    if seat is not None and seat - today <= proc.max_detention_days and budget.fits(proc.ice_beds - detained, people):
+        budget.board(seat, people, proc)
+        return Outcome.REMOVE_ORIGIN, max(today + 1, int(seat))
     if mexico_takes(levers, budget, group, people):
-        return Outcome.RETURN_MEXICO
-    return Outcome.RELEASE
+        return Outcome.RETURN_MEXICO, today
+    return Outcome.RELEASE, today
+
+
+def reinstated_screen(levers: Levers) -> float:
+    """Chance a person with a claim whose prior order is reinstated gets into proceedings: the
+    reasonable-fear screening, or only the residual channel where the closure allows no screening."""
+    if levers.closure_in_force and levers.closure.screening == "none":
+        return levers.closure.residual
+    return levers.processing.reasonable_fear
+
+
+def reentry_outlook(levers: Levers) -> tuple[float, float]:
+    """(chance a person with a claim is screened in, chance of prosecution for illegal re-entry) for
+    someone re-encountered within the re-entry bar of a removal order, under the rules in force."""
+    return reinstated_screen(levers), levers.processing.prosecution
+
+
+def reinstated(kind: str, outcome: Outcome, prior_order: bool) -> bool:
+    """A prior order is reinstated for adults re-encountered within the bar unless Title 42 expels them."""
+    return prior_order and kind != "uc" and outcome not in EXPELLED
+
+
+def prosecuted(levers: Levers, rand) -> bool:
+    """Prosecution for illegal re-entry (8 USC 1326) of a person whose prior order is reinstated."""
+    return rand.random() < levers.processing.prosecution
+
+
+def bar_end(levers: Levers, day: int, kind: str, outcome: Outcome) -> int | None:
+    """The last day of the re-entry bar a Title 8 removal order carries (children returned to Mexico
+    under the TVPRA leave without an order)."""
+    if kind == "uc" or outcome not in (Outcome.RETURN_MEXICO, Outcome.REMOVE_ORIGIN):
+        return None
+    return day + round(365 * levers.processing.reentry_bar_years)
+
+
+def port_takes(levers: Levers, kind: str) -> bool:
+    """Whether a port processes someone who walks up to ask for protection: ports closed to asylum
+    turn everyone away but (if `ports.uc_when_closed`) unaccompanied children."""
+    return levers.ports.asylum_open or (kind == "uc" and levers.ports.uc_when_closed)
 
 
 def outlook(levers: Levers, group: str, kind: str, claims: bool, option: Option,
             apprehension: float) -> tuple[float, float]:
     """(chance of entering, chance of removal far away) that the rules alone imply, ignoring
-    capacities. Travellers use the difference between two regimes' outlooks to anticipate an
-    announced change; nobody has experienced the new rules yet."""
-    t42, clo = levers.title42, levers.closure
-    if option == Option.APPOINTMENT:
-        return (levers.ports.parole_prob, 0.0) if levers.appointments.active else (0.0, 0.0)
-    if option == Option.PORT and not levers.ports.asylum_open:
+    capacities; it follows `disposition` step by step. Travellers use the difference between two
+    regimes' outlooks to anticipate an announced change; nobody has experienced the new rules yet.
+    An MPP enrollee counts as entering with the chance of relief, else as removed."""
+    if option == Option.APPOINTMENT and not levers.appointments.active:
+        return 0.0, 0.0
+    if option == Option.PORT and not port_takes(levers, kind):
         return 0.0, 0.0
     caught = {Option.SURRENDER: levers.border_patrol.surrender_caught, Option.EVADE: apprehension,
-              Option.PORT: 1.0}[option]
-    far_if_removed = 0.0 if group == "mx" else 1.0
-    if kind == "uc":
-        enter = 1.0 - (levers.processing.uc_mexico_return if group == "mx" else 0.0)
-        return (1 - caught) + caught * enter, 0.0
+              Option.PORT: 1.0, Option.APPOINTMENT: 1.0}[option]
+    enter, far = _rules_outlook(levers, group, kind, claims, option == Option.APPOINTMENT)
+    return (1 - caught) + caught * enter, caught * far
+
+
+def _rules_outlook(levers: Levers, group: str, kind: str, claims: bool, appointment: bool) -> tuple[float, float]:
+    t42, clo = levers.title42, levers.closure
     returnable = 1.0 if group in levers.mexico.accepts or (group == "chnv" and levers.mexico.chnv_cap > 0) else 0.0
+    if kind == "uc":
+        expel = t42.expel_uc * returnable if t42.active else 0.0
+        back = levers.processing.uc_mexico_return if group == "mx" else 0.0
+        return (1 - expel) * (1 - back), 0.0
+    if appointment:
+        return 1.0, 0.0  # paroled, or released with a notice to appear
     expel = (t42.expel_family if kind == "family" else t42.expel_single) if t42.active else 0.0
     expel_far = expel * (1 - returnable) * (1.0 if t42.flight_capacity > 0 else 0.0)
-    expel_back = expel * returnable
-    rest = 1.0 - expel_back - expel_far
-    if levers.closure_in_force:
-        ok = (clo.manifest_fear * clo.screen_in if claims else 0.0) + clo.compelling
-    elif claims:
-        screen = levers.clp.screen_in if levers.clp.active else levers.processing.screen_in
-        mpp = 0.5 if levers.mpp.active and group in levers.mpp.groups else 0.0
-        ok = (1 - mpp) * screen + mpp * levers.mpp.relief
+    rest = 1.0 - expel * returnable - expel_far
+    ordinary = _asylum_path(levers, group, _screen_in(levers)) if claims else 0.0
+    if barred_by_closure(levers, kind, appointment):
+        if clo.screening == "none":
+            ok = clo.residual if claims else 0.0
+        else:
+            passed = clo.manifest_fear * clo.screen_in * _asylum_path(levers, group, 1.0) if claims else 0.0
+            ok = (1 - clo.compelling) * passed + clo.compelling * ordinary
     else:
-        ok = 0.0
-    enter = rest * ok
-    far = expel_far + rest * (1 - ok) * far_if_removed
-    return (1 - caught) + caught * enter, caught * far
+        ok = ordinary
+    far_if_removed = 0.0 if group == "mx" else 1.0
+    return rest * ok, expel_far + rest * (1 - ok) * far_if_removed
+
+
+def _asylum_path(levers: Levers, group: str, screen: float) -> float:
+    """Chance a person with a claim enters: MPP for the expected share of an eligible group (relief
+    is rare), a fear screening passed with `screen` for the rest."""
+    mpp = levers.mpp.enrolled_share if levers.mpp.active and group in levers.mpp.groups else 0.0
+    return mpp * levers.mpp.relief + (1 - mpp) * screen
 
 
 def outlook_table(levers: Levers, apprehension: float) -> dict:
@@ -214,5 +304,6 @@ def outlook_table(levers: Levers, apprehension: float) -> dict:
             for g in GROUPS for k in KINDS for c in (False, True) for o in Option}
 
 
-__all__ = ["Option", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table",
-           "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR"]
+__all__ = ["Option", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table", "ice_intake",
+           "reentry_outlook", "reinstated", "reinstated_screen", "prosecuted", "bar_end",
+           "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR", "EXPELLED"]

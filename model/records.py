@@ -20,7 +20,8 @@ ENCOUNTERS = [f"encounters_{c}{s}" for c in ("usbp", "ofo") for s in ("", *(f"_{
 SECTOR_ENCOUNTERS = [f"encounters_usbp_{s}" for s in SECTORS]
 GROUP_ENCOUNTERS = [f"encounters_{g}" for g in GROUPS]  # both components, by nationality group
 FLOWS = [
-    "pressure", "departures", "stayed_home", *ENCOUNTERS, "counted_encounters", "expulsions", "removals", "releases", "paroles",
+    "pressure", "departures", "stayed_home", *ENCOUNTERS, "counted_encounters", "expulsions", "removals", "releases",
+    "releases_usbp", "transfers_ice", "releases_ice", "reinstatements", "prosecutions", "paroles",
     "mpp_enrollments", "mpp_abandoned", "appointments", "repeat_encounters", "unique_encountered", "gotaways",
     "interdicted", "transferred_south", "mexico_deported", "uc_referrals", "children_sent_alone", "gave_up",
     "court_completions", "court_closures", "encounters_title42", *GROUP_ENCOUNTERS, *SECTOR_ENCOUNTERS, *(f"gotaways_{s}" for s in SECTORS),

@@ -80,6 +80,9 @@ class Scenario:
             if (b - a).days < KNOT_MIN_DAYS:
                 raise ScenarioError(f"pressure.knots: {a} and {b} are {(b - a).days} days apart; knots must be at least "
                                     f"{KNOT_MIN_DAYS} days apart (the pressure is smooth; monthly swings come from decisions)")
+        for group, weights in self.geography.route_weights.items():
+            if sum(weights) <= 0:
+                raise ScenarioError(f"geography.route_weights.{group}: the weights must not all be zero")
         closure = self.closure
         if closure.lift > closure.activation:
             raise ScenarioError(f"closure.lift {closure.lift} is above closure.activation {closure.activation}")
@@ -167,6 +170,8 @@ def check_value(section: str, name: str, value: Any, where: str) -> Any:
         for k in value:
             if k not in default:
                 raise ScenarioError(f"unknown key '{k}' in {where}{_suggest(k, default)}")
+        if any(isinstance(v, list) for v in default.values()):  # a table: one row of numbers per key
+            return {k: _row(value.get(k, v), len(v), f"{where}.{k}", number) for k, v in default.items()}
         return {k: number(value.get(k, v), f"{where}.{k}") for k, v in default.items()}
     if isinstance(default, list):
         if not isinstance(value, list):
@@ -182,6 +187,12 @@ def check_value(section: str, name: str, value: Any, where: str) -> Any:
             raise ScenarioError(f"{where} must have {len(default)} entries, got {len(value)}")
         return [number(v, f"{where}[{i}]") for i, v in enumerate(value)]
     raise ScenarioError(f"{where}: unsupported value {value!r}")
+
+
+def _row(value: Any, length: int, where: str, number) -> list:
+    if not isinstance(value, list) or len(value) != length:
+        raise ScenarioError(f"{where} must be a list of {length} numbers, got {value!r}")
+    return [number(v, f"{where}[{i}]") for i, v in enumerate(value)]
 
 
 def _date(value: Any, where: str) -> dt.date:

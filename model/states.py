@@ -24,8 +24,9 @@ class State(IntEnum):
     HHS = 10  # unaccompanied child referred to HHS custody
     GOT_AWAY = 11  # crossed without being encountered
     GAVE_UP = 12  # went home of their own accord
-    CONSIDERING = 13  # at home, considering whether to leave (the origin pool)
-    STAYED_HOME = 14  # considered leaving and decided to stay
+    ICE_DETENTION = 13  # transferred to ICE with a removal order, held until a removal flight
+    CONSIDERING = 14  # at home, considering whether to leave (the origin pool)
+    STAYED_HOME = 15  # considered leaving and decided to stay
 
 
 WAITING_IN_MEXICO = (State.STAGING, State.WAITING_APPOINTMENT, State.AFTER_EXPULSION, State.MPP)

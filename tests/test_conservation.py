@@ -33,6 +33,8 @@ def test_people_are_conserved_through_every_regime():
     out = df[["releases", "paroles", "uc_referrals", "gotaways", "gave_up", "stayed_home"]].sum(axis=1).cumsum()
     assert (people - exits == df["pressure"].cumsum() - out).all()  # flows out match the exit stocks
     assert df["encounters_usbp"].sum() > 0 and df["closure_active"].sum() > 0 and df["title42_active"].sum() > 0
+    assert df["people_ice_detention"].max() > 0 and df["transfers_ice"].sum() > 0  # ICE detention is a state
+    assert (df["releases"] >= df["releases_usbp"] + df["releases_ice"]).all()  # both are parts of all releases
 
 
 def test_encounter_splits_add_up():

@@ -11,12 +11,14 @@ def port_share(df):
     return total(df, "encounters_ofo") / (total(df, "encounters_ofo") + total(df, "encounters_usbp"))
 
 
-def test_closure_lowers_between_port_encounters_and_turns_people_to_the_ports():
-    """(Waiting in Mexico can go either way: the closure also keeps people at home.)"""
+def test_closure_lowers_between_port_encounters_and_holds_people_back():
+    """Those who no longer cross turn to the ports, wait in Mexico, go home, or never set out."""
     off = run("cbp-one")
     on = run("cbp-one", **{"closure.mode": "always"})
     assert total(on, "encounters_usbp") < 0.7 * total(off, "encounters_usbp")
     assert port_share(on) > port_share(off)
+    held_back = lambda d: d["waiting_mexico"].iloc[-1] + total(d, "gave_up") + total(d, "stayed_home")  # noqa: E731
+    assert held_back(on) > held_back(off)
 
 
 def test_threshold_closure_switches_on_and_lowers_encounters():
