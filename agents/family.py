@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import SEND_CHILD, SURRENDER, Traveller
-from model.policy import Option
+from model.policy import Option, children_exempt_adults_barred
 from model.states import State
 
 
@@ -29,32 +29,24 @@ class Family(Traveller):
     def choices(self) -> dict[int, float]:
         values = super().choices()
         m = self.model
-        if self.children and self.children_exempt_adults_barred():
+        if self.children and children_exempt_adults_barred(m.levers):
             claims = self.claim > m.levers.processing.fear_threshold
             enter, far = m.outlook[(self.group, "uc", claims, Option.SURRENDER)]
             values[SEND_CHILD] = self.value(enter, far) - m.beh.send_child_cost
         return values
-
-    def children_exempt_adults_barred(self) -> bool:
-        levers = self.model.levers
-        if levers.closure_in_force:
-            return True
-        t42 = levers.title42
-        return t42.active and t42.expel_family > t42.expel_uc
 
     def act(self, choice: int) -> None:
         if choice != SEND_CHILD:
             super().act(choice)
             return
         m = self.model
-        m.tally_choice(self, choice)
         moved = self.children * m.scale
         m.census.split(self.state, moved)
         child = UnaccompaniedMinor(m, self.group, self.claim, self.risk, self.patience, size=self.children)
         self.size, self.children = self.adults, 0
         child.place_in_city(self.city)
         child.move(State.STAGING)
-        child.belief = list(m.shared_belief(child))
+        child.belief = list(child.shared_belief())
         m.today["children_sent_alone"] += moved
         child.act(SURRENDER)
         m.calendar.add(m.day + 1, self, "decide")

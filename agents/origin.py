@@ -28,15 +28,15 @@ from collections import deque
 import numpy as np
 from mesa import Agent
 
+from agents.traveller import best_evasion_at, logit
 from agents.valuation import GIVE_UP, Circumstances, border_options, expected_best
 from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import BELIEF_OPTIONS, port_takes, reentry_outlook
+from model.policy import BELIEF_OPTIONS, Choice, appointments_open, parole_open, port_takes, reentry_outlook
 from model.pressure import Pressure
 from model.states import State
 
-GO, WAIT, STAY, PAROLE = range(4)
-HOME_CHOICES = ("set_out", "wait", "stay", "parole")
+GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
 
 
 class OriginCommunities(Agent):
@@ -91,14 +91,14 @@ class OriginCommunities(Agent):
         for i, w in enumerate(weights):
             if w <= 0:
                 continue
-            _, c, d = m.best_evasion_at(i, 1.0)
+            _, c, d = best_evasion_at(m, i, 1.0)
             danger += w * m.danger[CITIES[i].sector]
             catch += w * c
             evade_danger += w * d
             crowd += w * m.crowding[i]
             port_wait += w * m.ports[i].expected_wait()
             exposure += w * m.border.route_exposure(i)
-        appointment = m.appointments.expected_wait() if levers.appointments.active and kind != "uc" else None
+        appointment = m.appointments.expected_wait() if appointments_open(levers, kind) else None
         at = Circumstances(danger_here=danger, evade_catch=catch, evade_danger=evade_danger,
                            day_cost=m.beh.wait_cost * (1.0 + crowd),
                            port_wait=port_wait if port_takes(levers, kind) else None,
@@ -142,7 +142,7 @@ class OriginCommunities(Agent):
                         later += math.exp(-(effective - m.day) / beh.home_reconsider_days) * (after - go)
                     wait = max(later, stay) - beh.home_wait_cost * beh.home_reconsider_days
                     values = {GO: go, WAIT: wait, STAY: stay}
-                    if parole_room > 0 and GROUPS[g] == "chnv" and kind != "uc":
+                    if parole_open(levers, GROUPS[g], kind, parole_room):
                         values[PAROLE] = m.worth.entry
                     self.values[(g, k, b)] = values
                     self.today.append(((g, k, b), belief, claim, at, stopped, stay, values))
@@ -239,7 +239,7 @@ class OriginCommunities(Agent):
         m = self.model
         c = (t.g, t.k, self.claim_class(t.claim))
         values = self.values[c] if t.barred_until < m.day or t.kind == "uc" else self.barred_values(c)
-        choice = m.logit({key: v for key, v in values.items() if key != PAROLE})
+        choice = logit(m.random, {key: v for key, v in values.items() if key != PAROLE}, m.beh.choice_noise)
         if choice == GO:
             m.today["departures"] += t.people
             t.set_out()
@@ -319,4 +319,4 @@ def shifted(belief, table: dict, outlook: dict, group: str, kind: str, claims: b
     return out
 
 
-__all__ = ["OriginCommunities", "HOME_CHOICES", "route_shares"]
+__all__ = ["OriginCommunities", "route_shares"]

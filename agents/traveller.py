@@ -12,18 +12,40 @@ from __future__ import annotations
 
 import math
 
+import math
+
 from mesa.discrete_space import CellAgent
 
 from agents.valuation import (APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT,
                               Circumstances, border_options)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import Option, port_takes
+from model.policy import Option, appointments_open, port_takes
 from model.states import State
 
 IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
 SLOT = {Option.SURRENDER: 0, Option.PORT: 1, Option.APPOINTMENT: 2}
 """Where each option's (enter, far) belief sits in `Traveller.belief`."""
+
+
+def logit(rand, values: dict[int, float], noise: float) -> int:
+    """Pick an option with probability proportional to exp(value / noise)."""
+    top = max(values.values())
+    keys = list(values)
+    return rand.choices(keys, weights=[math.exp((values[k] - top) / noise) for k in keys])[0]
+
+
+def best_evasion_at(model, city: int, risk: float) -> tuple[str, float, float]:
+    """The sector within reach of `city` where evading looks best to someone of this risk
+    tolerance: (sector, its shared catch rate, its danger)."""
+    best, best_value, best_catch, best_danger = None, -math.inf, 0.0, 0.0
+    w = model.beh.danger_weight / risk
+    for s, k, danger in model.reach[city]:
+        catch = model.catch[k]
+        v = (1 - catch) - w * danger
+        if v > best_value:
+            best, best_value, best_catch, best_danger = s, v, catch, danger
+    return best, best_catch, best_danger
 
 
 class Traveller(CellAgent):
@@ -83,7 +105,7 @@ class Traveller(CellAgent):
         m = self.model
         self.move(State.TRAVELLING)
         self.waited = 0.0
-        self.city = m.choose_city(self)
+        self.city = self.choose_city()
         self.cell = m.random.choice(m.border.south_cells)
         m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.travel_days)), self, "arrive")
 
@@ -95,15 +117,30 @@ class Traveller(CellAgent):
         self.place_in_city(self.city)
         self.move(State.STAGING)
         if self.belief is None:
-            self.belief = list(m.shared_belief(self))
+            self.belief = list(self.shared_belief())
         return True
 
     # -- deciding ------------------------------------------------------------------
+    def shared_belief(self) -> list[float]:
+        """What others of this group and kind report about each option, shrunk toward what the
+        rules imply (the model reads the news once a day)."""
+        m = self.model
+        return m.beliefs[(self.g, self.k, self.claim > m.levers.processing.fear_threshold)]
+
+    def choose_city(self) -> int:
+        """Route choice: the group's usual corridors, tilted toward sectors where crossers get
+        through and away from crowded cities (today's weights, from the model's news)."""
+        m = self.model
+        return m.random.choices(m.city_range, cum_weights=m.route_weights[self.group])[0]
+
+    def best_evasion(self) -> tuple[str, float, float]:
+        return best_evasion_at(self.model, self.city, self.risk)
+
     def refresh_beliefs(self) -> None:
         """Move each belief part of the way toward what others report."""
         m, w = self.model, self.model.beh.social_weight
         b = self.belief
-        for i, shared in enumerate(m.shared_belief(self)):
+        for i, shared in enumerate(self.shared_belief()):
             b[i] += w * (shared - b[i])
 
     def learn(self, option: int, entered: bool, far: bool) -> None:
@@ -123,8 +160,8 @@ class Traveller(CellAgent):
         """Where this traveller stands today: the city's danger, the best stretch to evade
         through, the waits at the port and for an appointment, the days of waiting left."""
         m, levers = self.model, self.model.levers
-        _, catch, danger = m.best_evasion(self)
-        appointment = m.appointments.expected_wait() if levers.appointments.active and self.kind != "uc" else None
+        _, catch, danger = self.best_evasion()
+        appointment = m.appointments.expected_wait() if appointments_open(levers, self.kind) else None
         return Circumstances(
             danger_here=m.danger[CITIES[self.city].sector], evade_catch=catch, evade_danger=danger,
             day_cost=m.beh.wait_cost * (1.0 + m.crowding[self.city]),
@@ -174,11 +211,12 @@ class Traveller(CellAgent):
         self.refresh_beliefs()
         self.awaited = None
         values = self.choices()
-        self.act(m.logit(values))
+        self.act(logit(m.random, values, m.beh.choice_noise))
 
     def act(self, choice: int) -> None:
         m = self.model
-        m.tally_choice(self, choice)
+        if choice == GIVE_UP:
+            m.today["gave_up"] += self.people
         if choice in (SURRENDER, EVADE):
             m.crossings.append((self, choice))
         elif choice == PORT:
@@ -224,10 +262,10 @@ class Traveller(CellAgent):
         # and weigh the wait until they next reconsider.
         stay = self.belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[self.city]) * beh.mpp_reconsider_days
         values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - self.claim)}
-        _, catch, danger = m.best_evasion(self)
+        _, catch, danger = self.best_evasion()
         values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * m.worth.far \
             - beh.danger_weight / self.risk * danger - beh.evade_cost
-        choice = m.logit(values)
+        choice = logit(m.random, values, beh.choice_noise)
         if choice == WAIT:
             self.reconsider_in_mpp()
             return

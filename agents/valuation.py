@@ -10,9 +10,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-CHOICES = ("surrender", "evade", "port", "appointment", "wait", "give_up", "send_child")
-SURRENDER, EVADE, PORT, APPOINTMENT, WAIT, GIVE_UP, SEND_CHILD = range(7)
-"""What a traveller in a border city can do (the first four are `model.policy.Option`)."""
+from model.policy import Choice
+
+SURRENDER, EVADE, PORT, APPOINTMENT = Choice.SURRENDER, Choice.EVADE, Choice.PORT, Choice.APPOINTMENT
+WAIT, GIVE_UP, SEND_CHILD = Choice.WAIT, Choice.GIVE_UP, Choice.SEND_CHILD
+CHOICES = tuple(c.name.lower() for c in Choice)
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,11 @@ def quarterly_knots(scenario: Scenario, window: Window) -> list[dict]:
     months = window.months()
     quarters = [months[i:i + 3] for i in range(0, len(months), 3)]
     if len(quarters) > 1 and len(quarters[-1]) < 3:
-        quarters[-2] += quarters.pop()
+        short = quarters.pop()
+        quarters[-1] = quarters[-1] + short
     knots = []
     for quarter in quarters:
-        date = dt.date.fromisoformat(f"{quarter[(len(quarter) - 1) // 2 if len(quarter) < 4 else 1]}-15")
+        date = dt.date.fromisoformat(f"{quarter[(len(quarter) - 1) // 2]}-15")
         knot = {"date": date, **{g: round(pressure.level(g, date), 1) for g in GROUPS_ALL}}
         knot.update({mix: round(pressure.level(mix, date), 3) for mix in MIX})
         knots.append(knot)

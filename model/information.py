@@ -15,7 +15,7 @@ import numpy as np
 
 from model.border import SECTORS
 from model.params import GROUPS, KINDS, Behaviour
-from model.policy import Option
+from model.policy import OPTIONS
 
 PRIOR_WEIGHT = Behaviour().prior_weight
 """Default of `behaviour.prior_weight`: pseudo-trials of the rule-implied outlook behind every signal."""
@@ -24,7 +24,7 @@ PRIOR_WEIGHT = Behaviour().prior_weight
 class Information:
     def __init__(self, lag_days: int, halflife_days: float, prior_weight: float = PRIOR_WEIGHT):
         self.prior_weight = prior_weight
-        shape = (len(GROUPS), len(KINDS), len(Option))
+        shape = (len(GROUPS), len(KINDS), len(OPTIONS))
         self.shape = shape
         self.decay = 0.5 ** (1.0 / halflife_days)
         self.trials, self.enter, self.far = (np.zeros(shape) for _ in range(3))

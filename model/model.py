@@ -15,7 +15,7 @@ from mesa.time import Schedule
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents.cbp import reallocate
 from agents.origin import OriginCommunities
-from agents.valuation import GIVE_UP, SURRENDER, Worth
+from agents.valuation import SURRENDER, Worth
 from model.border import CITIES, SECTORS, Border
 from model.calendar import Bag, Calendar
 from model.courts import Courts
@@ -125,7 +125,7 @@ class BorderModel(Model):
         crossings, self.crossings = self.crossings, []
         for t, choice in crossings:
             surrender = choice == SURRENDER
-            sector = CITIES[t.city].sector if surrender else self.best_evasion(t)[0]
+            sector = CITIES[t.city].sector if surrender else t.best_evasion()[0]
             bp = self.sectors[SECTORS.index(sector)]
             if bp.crossing(surrender, t.people):
                 self.processing.encounter(t, "usbp", choice, sector)
@@ -201,30 +201,6 @@ class BorderModel(Model):
                 scores.append(share * math.exp(-self.catch[k] * tilt) / (1.0 + self.crowding[i]))
             self.route_weights[group] = list(itertools.accumulate(scores))
 
-    def shared_belief(self, t) -> list[float]:
-        """What others report about each option, shrunk toward what the rules imply."""
-        return self.beliefs[(t.g, t.k, t.claim > self.levers.processing.fear_threshold)]
-
-    def best_evasion(self, t) -> tuple[str, float, float]:
-        """The reachable sector where evading looks best to this traveller: (sector, catch rate, danger)."""
-        return self.best_evasion_at(t.city, t.risk)
-
-    def best_evasion_at(self, city: int, risk: float) -> tuple[str, float, float]:
-        """The sector within reach of `city` where evading looks best to someone of this risk tolerance."""
-        best, best_value, best_catch, best_danger = None, -math.inf, 0.0, 0.0
-        w = self.beh.danger_weight / risk
-        for s, k, danger in self.reach[city]:
-            catch = self.catch[k]
-            v = (1 - catch) - w * danger
-            if v > best_value:
-                best, best_value, best_catch, best_danger = s, v, catch, danger
-        return best, best_catch, best_danger
-
-    def choose_city(self, t) -> int:
-        """Route choice: the group's usual corridors, tilted toward sectors where crossers get
-        through and away from crowded cities."""
-        return self.random.choices(self.city_range, cum_weights=self.route_weights[t.group])[0]
-
     def return_city(self, t) -> int:
         """Where CBP returns someone to Mexico: a city in the sector of encounter, else their own."""
         sector = t.sector or CITIES[t.city].sector
@@ -239,18 +215,6 @@ class BorderModel(Model):
             people[p.city] += p.queued
         self.border.set_crowding(people)
         return [p / places for p, places in zip(people, self.border.shelter, strict=True)]
-
-    def logit(self, values: dict[int, float]) -> int:
-        """Pick an option with probability proportional to exp(value / noise)."""
-        tau = self.beh.choice_noise
-        top = max(values.values())
-        keys = list(values)
-        weights = [math.exp((values[k] - top) / tau) for k in keys]
-        return self.random.choices(keys, weights=weights)[0]
-
-    def tally_choice(self, t, choice: int) -> None:
-        if choice == GIVE_UP:
-            self.today["gave_up"] += t.people
 
     def hearing(self, t) -> None:
         self.processing.hearing(t)

@@ -13,15 +13,24 @@ from enum import IntEnum
 from model.params import GROUPS, KINDS, LEVER_SECTIONS
 
 
-class Option(IntEnum):
-    """What a traveller in a border city can try."""
+class Choice(IntEnum):
+    """Everything a person in the model can choose, at home or in a border city: one list."""
 
     SURRENDER = 0  # cross between ports and ask Border Patrol for asylum
     EVADE = 1  # cross between ports and try not to be caught
     PORT = 2  # walk up to a port of entry without an appointment
     APPOINTMENT = 3  # request a port appointment and wait for it
+    WAIT = 4  # put the decision off (in a city, or at home)
+    GIVE_UP = 5  # go home from a border city
+    SEND_CHILD = 6  # a family sends its children on alone
+    SET_OUT = 7  # leave home for the border
+    STAY = 8  # decide to stay home
+    PAROLE = 9  # apply for a parole pathway from home and fly in
 
 
+Option = Choice
+"""The ways to try to enter (the first four choices) are what the rules give an outlook for."""
+OPTIONS = (Choice.SURRENDER, Choice.EVADE, Choice.PORT, Choice.APPOINTMENT)
 BELIEF_OPTIONS = (Option.SURRENDER, Option.PORT, Option.APPOINTMENT)
 """The options a traveller holds its own (enter, far) beliefs about; evading is judged from
 the shared catch rates of the sectors within reach."""
@@ -250,13 +259,34 @@ def port_takes(levers: Levers, kind: str) -> bool:
     return levers.ports.asylum_open or (kind == "uc" and levers.ports.uc_when_closed)
 
 
+def appointments_open(levers: Levers, kind: str) -> bool:
+    """Port appointments can be requested while the programme runs, by anyone but an
+    unaccompanied child (CBP One needs an adult's account)."""
+    return levers.appointments.active and kind != "uc"
+
+
+def parole_open(levers: Levers, group: str, kind: str, room: float) -> bool:
+    """The CHNV parole pathway: nationals of those countries, not children alone, while the
+    month has room."""
+    return room > 0 and group == "chnv" and kind != "uc" and levers.pathways.chnv_parole > 0
+
+
+def children_exempt_adults_barred(levers: Levers) -> bool:
+    """When the rules bar adults but not children (a closure, or Title 42 expelling families more
+    than children), a family may send its children on alone."""
+    if levers.closure_in_force:
+        return True
+    t42 = levers.title42
+    return t42.active and t42.expel_family > t42.expel_uc
+
+
 def outlook(levers: Levers, group: str, kind: str, claims: bool, option: Option,
             apprehension: float) -> tuple[float, float]:
     """(chance of entering, chance of removal far away) that the rules alone imply, ignoring
     capacities; it follows `disposition` step by step. Travellers use the difference between two
     regimes' outlooks to anticipate an announced change; nobody has experienced the new rules yet.
     An MPP enrollee counts as entering with the chance of relief, else as removed."""
-    if option == Option.APPOINTMENT and not levers.appointments.active:
+    if option == Option.APPOINTMENT and not appointments_open(levers, kind):
         return 0.0, 0.0
     if option == Option.PORT and not port_takes(levers, kind):
         return 0.0, 0.0
@@ -301,9 +331,9 @@ def _asylum_path(levers: Levers, group: str, screen: float) -> float:
 def outlook_table(levers: Levers, apprehension: float) -> dict:
     """outlook() for every (group, kind, claims, option)."""
     return {(g, k, c, o): outlook(levers, g, k, c, o, apprehension)
-            for g in GROUPS for k in KINDS for c in (False, True) for o in Option}
+            for g in GROUPS for k in KINDS for c in (False, True) for o in OPTIONS}
 
 
-__all__ = ["Option", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table", "ice_intake",
+__all__ = ["Choice", "Option", "OPTIONS", "appointments_open", "parole_open", "children_exempt_adults_barred", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table", "ice_intake",
            "reentry_outlook", "reinstated", "reinstated_screen", "prosecuted", "bar_end",
            "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR", "EXPELLED"]

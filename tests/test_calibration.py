@@ -86,6 +86,19 @@ def test_skill_is_positive_only_for_a_forecast_better_than_the_naive_ones():
     assert skill(flat, obs, ("2021-01", "2021-12"))["last_value"] < 0
 
 
+@pytest.mark.parametrize("first, last", [("2018-10", "2024-05"), ("2018-10", "2023-05"), ("2023-06", "2023-11"),
+                                         ("2020-01", "2020-04"), ("2021-03", "2021-03")])
+def test_quarterly_knots_are_smooth_and_inside_the_window(first, last):
+    """One knot a quarter (a short last quarter joins the one before): never closer than the
+    scenario allows, never outside the window, and accepted by the scenario."""
+    window = fit.Window(first, last)
+    knots = fit.quarterly_knots(load("historical"), window)
+    dates = [k["date"] for k in knots]
+    assert all(window.start <= d <= window.end for d in dates)
+    assert all((b - a).days >= 80 for a, b in zip(dates, dates[1:]))
+    load("historical").with_values({"pressure.knots": knots})
+
+
 # -- recovery of a known truth ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def synthetic():

@@ -12,7 +12,8 @@ from agents.migrant import Migrant
 from model.model import BorderModel
 from model.params import GROUPS, KINDS
 from model.policy import (
-    ENTERED, FAR, Budget, Levers, Option, Outcome, disposition, outlook, port_takes, reentry_outlook,
+    ENTERED, FAR, Budget, Levers, Option, Outcome, appointments_open, disposition, outlook, port_takes,
+    reentry_outlook,
 )
 from model.scenario import Scenario, load
 from model.states import State
@@ -145,7 +146,7 @@ def test_outlook_agrees_with_disposition_case_by_case(name, base):
                 for option, c in caught.items():
                     enter, far = outlook(lev, group, kind, claims, option, 0.8)
                     if (option == Option.PORT and not port_takes(lev, kind)) or (
-                            option == Option.APPOINTMENT and not lev.appointments.active):
+                            option == Option.APPOINTMENT and not appointments_open(lev, kind)):
                         assert (enter, far) == (0.0, 0.0)
                         continue
                     budget = Budget(rand)
