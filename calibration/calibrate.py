@@ -54,8 +54,8 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
     draws, summary = fit.abc(first, obs, window, priors, samples, accept, seed, workers, progress)
     chosen = first.with_values(fit.fitted_values(summary, first))
     log("3/3 inverting the pressure at the fitted behaviour")
-    final, history = fit.invert_pressure(chosen, obs, window, rounds=max(2, rounds - 2), workers=workers,
-                                       log=log, knots=first.pressure.knots)
+    final, history = fit.invert_pressure(chosen, obs, window, rounds=rounds, workers=workers, log=log,
+                                         knots=first.pressure.knots)
     history = pd.concat([start.assign(stage="before ABC"), history.assign(stage="after ABC")], ignore_index=True)
     return {"scenario": final, "draws": draws, "summary": summary, "inversion": history,
             "distance": fit.distance(fit.simulate(final), obs, window)}

@@ -91,8 +91,8 @@ def simulate(scenario: Scenario) -> pd.DataFrame:
 
 
 def simulate_adjusted(scenario: Scenario, obs: pd.DataFrame, rounds: int) -> pd.DataFrame:
-    """A run after `rounds` undamped inversion rounds of the scenario's own monthly knots: the
-    patterns of this behaviour at a pressure that suits it, not at one fitted to other behaviour."""
+    """A run after `rounds` undamped inversion rounds of the scenario's own knots: the patterns of
+    this behaviour at a pressure that suits it, not at one fitted to other behaviour."""
     for _ in range(rounds):
         knots = adjust_knots(scenario.pressure.knots, simulate(scenario), obs, 1.0)
         scenario = scenario.with_values({"pressure.knots": knots})
@@ -263,9 +263,11 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
     n = max(2, int(round(accept * samples)))
     table["accepted"] = table["distance"].rank(method="first") <= n
     post = table[table["accepted"]]
+    medoid = post.loc[medoid_index(post, priors)]
     summary = pd.DataFrame({
         "parameter": list(priors),
-        "fitted": [float(post[k].median()) for k in priors],
+        "fitted": [float(medoid[k]) for k in priors],
+        "median": [float(post[k].median()) for k in priors],
         "q05": [float(post[k].quantile(0.05)) for k in priors],
         "q95": [float(post[k].quantile(0.95)) for k in priors],
         "prior_lo": [v[0] for v in priors.values()],
@@ -281,7 +283,16 @@ def _typed(scenario: Scenario, key: str, value: float):
     return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value)
 
 
+def medoid_index(post: pd.DataFrame, priors: dict):
+    """The accepted draw nearest the accepted draws' medians, each parameter measured in units of its
+    prior range: a set of values that fit together (the medians, one parameter at a time, need not)
+    and that is not picked for one lucky run (as the single closest draw would be)."""
+    span = {k: (v[1] - v[0]) or 1.0 for k, v in priors.items()}
+    gap = sum(((post[k] - post[k].median()) / span[k]) ** 2 for k in priors)
+    return gap.idxmin()
+
+
 def fitted_values(summary: pd.DataFrame, scenario: Scenario) -> dict:
-    """The posterior medians as scenario values, rounded to what the data can tell apart."""
+    """The fitted draw's values (see `medoid_index`), rounded to what the data can tell apart."""
     return {row.parameter: _typed(scenario, row.parameter, float(f"{row.fitted:.3g}"))
             for row in summary.itertuples()}
