@@ -53,7 +53,7 @@ class BorderModel(Model):
         self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
         self.budget = Budget(self.random)
         self.processing = Processing(self)
-        self.courts = Courts(scenario.courts.backlog)
+        self.courts = Courts(self.levers.courts.backlog)  # after the events in force at the start
         self.controller: ThresholdController | None = None
         self.counted_series: list[float] = []
         bp = self.levers.border_patrol

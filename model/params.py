@@ -284,7 +284,7 @@ class Pathways:
 class Courts:
     """Immigration courts: the backlog that releases feed."""
 
-    backlog: float = p(800000.0, "cases", 0, 1e8, "[U] EOIR pending ~0.8M (FY2019)", "cases pending at the start")
+    backlog: float = p(800000.0, "cases", 0, 1e8, "[U] EOIR pending ~0.8M (FY2019)", "cases pending at the start (set in a timeline event: on its date)")
     judges: float = p(450.0, "judges", 0, 1e4, "[V] 734 at end FY2023; ~450 FY2019", "immigration judges")
     completions_per_judge: float = p(700.0, "cases/judge/year", 0, 1e4, "[U] EOIR", "case completions per judge and year")
     relief_rate: float = p(0.66, "share", 0, 1, "[V] TRAC report 742: 66% of asylum filers FY2014-Apr 2024 allowed to remain",

@@ -48,6 +48,8 @@ class Timeline:
         m = self.model
         old = m.levers
         m.levers = new = old.apply(event.changes)
+        if "backlog" in event.changes.get("courts", {}):  # a dated count of pending cases replaces the model's
+            m.courts.backlog = new.courts.backlog
         if "closure" in event.changes and new.closure.mode == "threshold":
             c = new.closure
             if old.closure.mode != "threshold" or self.controller is None:

@@ -115,3 +115,16 @@ def test_people_at_home_cost_nothing_per_day_and_are_counted(title8):
     assert m.census.people[State.CONSIDERING] == m.origins.people() > 0
     travellers = sum(1 for a in m.agents if hasattr(a, "state"))
     assert travellers * m.scale < m.census.arrived
+
+
+def test_a_dated_backlog_takes_effect_and_reaches_decisions(title8):
+    """A timeline event that sets the pending caseload replaces the model's count on its date;
+    a longer wait for a decision makes a stay through the courts worth more."""
+    later = START + dt.timedelta(days=30)
+    m = BorderModel(with_events(title8, TimelineEvent(later, {"courts": {"backlog": 5_000_000}}, "backlog")))
+    for _ in range(30):
+        m.step()
+    before = m.worth.entry
+    m.step()
+    assert 5_000_000 - 2000 < m.courts.backlog <= 5_000_000
+    assert m.worth.entry > before
