@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from dataclasses import replace
 
 import numpy as np
 from mesa import Agent
@@ -37,6 +38,8 @@ from model.pressure import Pressure
 from model.states import State
 
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
+HOME = (GO, WAIT, STAY, PAROLE)
+"""What someone at home can choose."""
 
 
 class OriginCommunities(Agent):
@@ -64,9 +67,26 @@ class OriginCommunities(Agent):
         self.hear()
         self.value_classes()
         fresh = self.newcomers(m.date)
-        for c in self.classes:
-            if self.pool[c]:
-                self.decide_class(c, fresh.get(c, 0))
+        classes = [c for c in self.classes if self.pool[c]]
+        if not classes:
+            return
+        # Who reconsiders today, and what they choose, for every class at once.
+        new = np.array([fresh.get(c, 0) for c in classes])
+        old = np.array([len(self.pool[c]) for c in classes]) - new
+        deciding = new + m.rng.binomial(old, 1.0 / m.beh.home_reconsider_days)
+        chances = np.array([self.chances(self.values[c]) for c in classes])
+        counts = m.rng.multinomial(deciding, chances)
+        for c, fresh_n, n, chosen in zip(classes, new.tolist(), deciding.tolist(), counts.tolist(), strict=True):
+            if n:
+                self.decide_class(c, fresh_n, n, dict(zip(HOME, chosen, strict=True)))
+
+    def chances(self, values: dict) -> list[float]:
+        """The logit's chance of each home choice (none for a choice not open)."""
+        noise = self.model.beh.choice_noise
+        top = max(values.values())
+        weights = [math.exp((values[h] - top) / noise) if h in values else 0.0 for h in HOME]
+        total = sum(weights)
+        return [w / total for w in weights]
 
     def hear(self) -> None:
         """What others report at the border reaches origin communities later and slowly."""
@@ -82,9 +102,10 @@ class OriginCommunities(Agent):
         self.heard += m.beh.origin_weight * (arrived - self.heard)
 
     # -- valuing the journey -------------------------------------------------------------------
-    def circumstances(self, group: int, kind: str) -> tuple[Circumstances, float]:
+    def circumstances(self, group: int) -> tuple[Circumstances, float]:
         """What someone of this group expects to find at the border, averaged over the cities
-        their group's routes lead to; and the chance Mexico stops the trip on the way."""
+        their group's routes lead to (for an adult: `for_kind` adjusts it); and the chance Mexico
+        stops the trip on the way."""
         m, levers = self.model, self.model.levers
         weights = route_shares(m.route_weights[GROUPS[group]])
         danger = catch = evade_danger = crowd = port_wait = exposure = 0.0
@@ -98,13 +119,17 @@ class OriginCommunities(Agent):
             crowd += w * m.crowding[i]
             port_wait += w * m.ports[i].expected_wait()
             exposure += w * m.border.route_exposure(i)
-        appointment = m.appointments.expected_wait() if appointments_open(levers, kind) else None
         at = Circumstances(danger_here=danger, evade_catch=catch, evade_danger=evade_danger,
-                           day_cost=m.beh.wait_cost * (1.0 + crowd),
-                           port_wait=port_wait if port_takes(levers, kind) else None,
-                           appointment_wait=appointment, days_left=m.beh.patience_days)
+                           day_cost=m.beh.wait_cost * (1.0 + crowd), port_wait=port_wait,
+                           appointment_wait=m.appointments.expected_wait(), days_left=m.beh.patience_days)
         stopped = 0.0 if GROUPS[group] == "mx" else min(1.0, levers.mexico.interdiction * exposure)
         return at, stopped
+
+    def for_kind(self, at: Circumstances, kind: str) -> Circumstances:
+        """The group's circumstances with the options the rules leave open to this kind."""
+        levers = self.model.levers
+        return replace(at, port_wait=at.port_wait if port_takes(levers, kind) else None,
+                       appointment_wait=at.appointment_wait if appointments_open(levers, kind) else None)
 
     def journey(self, belief, claim: float, group: int, kind: str, at: Circumstances, stopped: float) -> float:
         """The expected value of setting out: at the border, the best of its options or going
@@ -125,13 +150,15 @@ class OriginCommunities(Agent):
         parole_room = self.parole_room()
         self.values, self.barred = {}, {}
         self.today = []
+        heard = self.heard.tolist()
         for g in range(len(GROUPS)):
+            group_at, stopped = self.circumstances(g)
             for k, kind in enumerate(KINDS):
-                at, stopped = self.circumstances(g, kind)
+                at = self.for_kind(group_at, kind)
                 for b in range(self.bins):
                     claim = self.claim_of_class[b]
                     claims = claim > levers.processing.fear_threshold
-                    belief = self.heard[g, k, int(claims)]
+                    belief = heard[g][k][int(claims)]
                     go = self.journey(belief, claim, g, kind, at, stopped)
                     stay = beh.home_value * (1.0 - claim)
                     later = go
@@ -190,18 +217,9 @@ class OriginCommunities(Agent):
     def claim_class(self, claim: float) -> int:
         return min(self.bins - 1, int(claim * self.bins))
 
-    def decide_class(self, c: tuple, fresh: int) -> None:
-        """Today's newcomers and a random share of the others decide, by the class's logit."""
+    def decide_class(self, c: tuple, fresh: int, n: int, counts: dict) -> None:
+        """Today's newcomers and the others who reconsider (n in all) act on their choices."""
         m, pool = self.model, self.pool[c]
-        old = len(pool) - fresh
-        n = fresh + int(m.rng.binomial(old, 1.0 / m.beh.home_reconsider_days))
-        if n == 0:
-            return
-        values = self.values[c]
-        keys = list(values)
-        top = max(values.values())
-        weights = np.array([math.exp((values[key] - top) / m.beh.choice_noise) for key in keys])
-        counts = dict(zip(keys, m.rng.multinomial(n, weights / weights.sum()).tolist(), strict=True))
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
         g, k, _ = c
         for person in deciding[:counts[GO]]:
