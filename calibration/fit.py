@@ -268,6 +268,7 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
         "parameter": list(priors),
         "fitted": [float(medoid[k]) for k in priors],
         "median": [float(post[k].median()) for k in priors],
+        "closest": [float(post.loc[post["distance"].idxmin(), k]) for k in priors],
         "q05": [float(post[k].quantile(0.05)) for k in priors],
         "q95": [float(post[k].quantile(0.95)) for k in priors],
         "prior_lo": [v[0] for v in priors.values()],
@@ -292,7 +293,19 @@ def medoid_index(post: pd.DataFrame, priors: dict):
     return gap.idxmin()
 
 
-def fitted_values(summary: pd.DataFrame, scenario: Scenario) -> dict:
-    """The fitted draw's values (see `medoid_index`), rounded to what the data can tell apart."""
-    return {row.parameter: _typed(scenario, row.parameter, float(f"{row.fitted:.3g}"))
-            for row in summary.itertuples()}
+def fitted_values(summary: pd.DataFrame, scenario: Scenario, column: str = "fitted") -> dict:
+    """One column of the summary (the fitted values, or another candidate) as scenario values,
+    rounded to what the data can tell apart."""
+    return {p: _typed(scenario, p, float(f"{v:.3g}")) for p, v in zip(summary["parameter"], summary[column], strict=True)}
+
+
+POINTS = ("fitted", "median", "closest")
+"""Candidate point estimates from the accepted draws: the draw nearest the medians (`medoid_index`),
+the medians one parameter at a time, and the closest draw."""
+
+
+def overall(sim: pd.DataFrame, obs: pd.DataFrame, window: Window) -> float:
+    """What picks among the candidates once each has its own pressure: the behaviour distance plus
+    the mean error of the USBP and OFO encounter levels."""
+    err = errors(sim, obs, (window.first, window.last))
+    return distance(sim, obs, window) + float(err[["encounters_usbp", "encounters_ofo"]].mean())

@@ -142,7 +142,7 @@ def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
     assert result["distance"] < fit.distance(fit.simulate(start), obs, window)
     inversion = result["inversion"]
     first = inversion.iloc[0]  # the wrong starting pressure, one knot a quarter
-    chosen = inversion[(inversion["stage"] == "after ABC") & inversion["chosen"]].iloc[0]
+    chosen = inversion[(inversion["stage"] == f"after ABC ({result['point']})") & inversion["chosen"]].iloc[0]
     assert chosen["pressure_error"] < 0.5 * first["pressure_error"]
 
 
