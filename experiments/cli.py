@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import difflib
+import signal
 import sys
 from dataclasses import fields
 
-from experiments.errors import ExperimentError, Stopped
+from experiments.errors import ExperimentError, Stopped, Terminated, interrupted_code
 from experiments.summaries import describe
 from model.params import SECTIONS
 from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
@@ -360,11 +361,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `borderflow`; returns the exit status (argparse exits by itself)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args, argv)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         print("borderflow: interrupted; nothing was written", file=sys.stderr)
-        return 130
+        return interrupted_code(err)
     except Stopped as err:
         print(f"borderflow: {' '.join(str(err).split())}", file=sys.stderr)
         return err.code
@@ -372,4 +374,11 @@ def main(argv: list[str] | None = None) -> int:
         fail(err)
     except OSError as err:
         fail(f"{err.filename + ': ' if err.filename else ''}{err.strerror or err}")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     return 2
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM unwinds like Ctrl-C, so staged outputs are removed and finished runs are kept."""
+    raise Terminated()

@@ -8,6 +8,15 @@ class ExperimentError(ValueError):
     """A bad spec, output directory or backend; refused before anything is written. One line."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (what `timeout` and schedulers send), handled like Ctrl-C: nothing partial is left."""
+
+
+def interrupted_code(err: KeyboardInterrupt) -> int:
+    """The shell's exit status for the signal that stopped us: 143 for SIGTERM, 130 for Ctrl-C."""
+    return 143 if isinstance(err, Terminated) else 130
+
+
 class Stopped(Exception):
     """The experiment stopped part-way (Ctrl-C, a lost worker); what finished is kept. One line."""
 

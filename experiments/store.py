@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiments.backends import WorkerLost
-from experiments.errors import ExperimentError, Stopped
+from experiments.errors import ExperimentError, Stopped, interrupted_code
 from experiments.runs import LABELS, Result, Run, labelled
 from experiments.summaries import summarise
 from model.records import COLUMNS, monthly
@@ -172,8 +172,8 @@ def execute(plan: list[Run], out: str, backend, *, resume: bool, files: dict, ou
                     failed += not result.ok
                     bar.set_postfix(failed=failed, refresh=False)
                     bar.update()
-        except KeyboardInterrupt:
-            raise Stopped(f"interrupted: {_kept(store)}", 130) from None
+        except KeyboardInterrupt as err:
+            raise Stopped(f"interrupted: {_kept(store)}", interrupted_code(err)) from None
         except WorkerLost as err:
             raise Stopped(f"error: {err}: {_kept(store)}", 1) from None
     t0 = time.perf_counter()

@@ -290,3 +290,24 @@ def test_installed_entry_point(scenario_file, tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.splitlines() == [bad.stderr.strip()] and bad.stderr.startswith("borderflow: error: ")
     assert "Traceback" not in bad.stderr and not (tmp_path / "bad").exists()
+
+
+def test_sigterm_leaves_nothing_behind(scenario_file, tmp_path):
+    """SIGTERM (what `timeout` and schedulers send) is handled like Ctrl-C: exit 143, no output
+    directory and no hidden temporary directory beside it."""
+    import signal
+    import time
+
+    exe = Path(sys.executable).parent / "borderflow"
+    out = tmp_path / "out"
+    args = [exe, "run", "--scenario", "historical", "--scale", "400", "--out", out]
+    process = subprocess.Popen([str(a) for a in args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not leftovers(tmp_path) and time.monotonic() < deadline:  # the staging directory is made
+        time.sleep(0.05)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    assert len(err.strip().splitlines()) == 1 and "interrupted" in err and "Traceback" not in err
+    assert not out.exists() and leftovers(tmp_path) == []
