@@ -9,6 +9,7 @@ files a run writes (`OUTPUTS`); anything else is refused rather than deleted.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import platform
 import shlex
@@ -49,6 +50,26 @@ def _check_target(target: Path, shown: str) -> None:
                           f"(it contains '{stray[0]}'); choose another directory")
 
 
+def remove_stale(parent: Path, name: str) -> None:
+    """Remove what a killed run into the same DIR left: staging directories whose process is gone
+    (their names carry the process id; a run still going is left alone)."""
+    stem = f"{TEMP_PREFIX}{name}-"
+    for p in parent.glob(f"{glob.escape(stem)}*"):
+        pid = p.name[len(stem):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(p, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 class Staging:
     """The temporary directory a run writes into, and the move that publishes it as DIR."""
 
@@ -63,7 +84,9 @@ class Staging:
         _check_target(self.target, self.shown)
         try:
             parent.mkdir(parents=True, exist_ok=True)
-            self.path = Path(tempfile.mkdtemp(dir=parent, prefix=TEMP_PREFIX))
+            remove_stale(parent, self.target.name)
+            prefix = f"{TEMP_PREFIX}{self.target.name}-{os.getpid()}-"
+            self.path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
         except OSError as err:
             self._remove_made()
             raise OutputError(f"--out {self.shown}: cannot write in {parent}: {err.strerror or err}") from None

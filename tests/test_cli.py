@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tomllib
@@ -311,3 +312,18 @@ def test_sigterm_leaves_nothing_behind(scenario_file, tmp_path):
     assert process.returncode == 143, err
     assert len(err.strip().splitlines()) == 1 and "interrupted" in err and "Traceback" not in err
     assert not out.exists() and leftovers(tmp_path) == []
+
+
+def test_the_next_run_removes_what_a_killed_run_left(scenario_file, tmp_path, capsys):
+    """A staging directory whose process is gone (after a SIGKILL) is removed by the next run into
+    the same DIR; one whose process is still running is left alone."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    stale = tmp_path / f".borderflow-out-{gone.pid}-x1"
+    live = tmp_path / f".borderflow-out-{os.getpid()}-x2"
+    for d in (stale, live):
+        d.mkdir()
+        (d / "daily.csv").write_text("partial")
+    code, _, err = cli(run_args(scenario_file, tmp_path / "out"), capsys)
+    assert code == 0, err
+    assert not stale.exists() and live.exists()
