@@ -8,7 +8,3 @@ class UnaccompaniedMinor(Traveller):
     expulsion, referred to HHS after an encounter (Mexican children may be returned)."""
 
     kind = "uc"
-
-    def can_evade(self) -> bool:
-        """Children from far away come to be found, not to hide."""
-        return self.group == "mx"

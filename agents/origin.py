@@ -30,7 +30,7 @@ import numpy as np
 from mesa import Agent
 
 from agents.traveller import best_evasion_at, logit
-from agents.valuation import GIVE_UP, Circumstances, border_options, expected_best
+from agents.valuation import GIVE_UP, Circumstances, border_options, can_evade, expected_best
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import BELIEF_OPTIONS, Choice, appointments_open, parole_open, port_takes, reentry_outlook
@@ -107,7 +107,7 @@ class OriginCommunities(Agent):
         their group's routes lead to (for an adult: `for_kind` adjusts it); and the chance Mexico
         stops the trip on the way."""
         m, levers = self.model, self.model.levers
-        weights = route_shares(m.route_weights[GROUPS[group]])
+        weights = m.route_shares[GROUPS[group]]
         danger = catch = evade_danger = crowd = port_wait = exposure = 0.0
         for i, w in enumerate(weights):
             if w <= 0:
@@ -137,8 +137,8 @@ class OriginCommunities(Agent):
         cost either way."""
         m, beh = self.model, self.model.beh
         home = beh.home_value * (1.0 - claim)
-        can_evade = kind != "uc" or GROUPS[group] == "mx"
-        options = border_options(m.worth, beh, belief, claim=claim, risk=1.0, can_evade=can_evade, at=at)
+        options = border_options(m.worth, beh, belief, claim=claim, risk=1.0, can_evade=can_evade(GROUPS[group], kind),
+                                 at=at)
         options[GIVE_UP] = home
         there = expected_best(options.values(), beh.choice_noise)
         return (1.0 - stopped) * there + stopped * home - beh.journey_cost
@@ -148,8 +148,7 @@ class OriginCommunities(Agent):
         m, beh, levers = self.model, self.model.beh, self.model.levers
         ahead = m.info.upcoming(m.day, beh.anticipation_days)
         parole_room = self.parole_room()
-        self.values, self.barred = {}, {}
-        self.today = []
+        self.values, self.barred, self.inputs = {}, {}, {}
         heard = self.heard.tolist()
         for g in range(len(GROUPS)):
             group_at, stopped = self.circumstances(g)
@@ -161,18 +160,22 @@ class OriginCommunities(Agent):
                     belief = heard[g][k][int(claims)]
                     go = self.journey(belief, claim, g, kind, at, stopped)
                     stay = beh.home_value * (1.0 - claim)
-                    later = go
-                    if ahead is not None:  # the next reconsideration may come after the announced change
+                    drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration
+                    if ahead is not None:  # which may come after the announced change
                         effective, table = ahead
                         after = self.journey(shifted(belief, table, m.outlook, GROUPS[g], kind, claims),
                                              claim, g, kind, at, stopped)
-                        later += math.exp(-(effective - m.day) / beh.home_reconsider_days) * (after - go)
-                    wait = max(later, stay) - beh.home_wait_cost * beh.home_reconsider_days
-                    values = {GO: go, WAIT: wait, STAY: stay}
-                    if parole_open(levers, GROUPS[g], kind, parole_room):
+                        drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (after - go)
+                    values = self.choice_values(go, drift, stay)
+                    if parole_open(GROUPS[g], kind, parole_room):
                         values[PAROLE] = m.worth.entry
                     self.values[(g, k, b)] = values
-                    self.today.append(((g, k, b), belief, claim, at, stopped, stay, values))
+                    self.inputs[(g, k, b)] = (belief, claim, at, stopped, drift)
+
+    def choice_values(self, go: float, drift: float, stay: float) -> dict:
+        """Setting out, waiting (and reconsidering with the journey's expected drift), staying."""
+        beh = self.model.beh
+        return {GO: go, WAIT: max(go + drift, stay) - beh.home_wait_cost * beh.home_reconsider_days, STAY: stay}
 
     # -- people ----------------------------------------------------------------------------
     def newcomers(self, date) -> dict[tuple, int]:
@@ -276,7 +279,7 @@ class OriginCommunities(Agent):
         if c not in self.barred:
             m, beh = self.model, self.model.beh
             screen, prosecution = reentry_outlook(m.levers)
-            _, belief, claim, at, stopped, stay, values = next(row for row in self.today if row[0] == c)
+            belief, claim, at, stopped, drift = self.inputs[c]
             g, k, _ = c
             if claim > m.levers.processing.fear_threshold:
                 belief = list(belief)
@@ -285,7 +288,7 @@ class OriginCommunities(Agent):
                     belief[i + 1] = min(1.0, belief[i + 1] + belief[i] - enter)
                     belief[i] = enter
             go = self.journey(belief, claim, g, KINDS[k], at, stopped) - prosecution * beh.prosecution_cost
-            self.barred[c] = {GO: go, WAIT: max(go, stay) - (max(values[GO], stay) - values[WAIT]), STAY: stay}
+            self.barred[c] = self.choice_values(go, drift, self.values[c][STAY])
         return self.barred[c]
 
     # -- parole ----------------------------------------------------------------------------
@@ -319,14 +322,6 @@ def person_count(person: tuple) -> int:
     return person[3] + person[4]
 
 
-def route_shares(cumulative: list[float]) -> list[float]:
-    """A group's chance of heading to each city, from the cumulative route weights."""
-    total = cumulative[-1] if cumulative else 0.0
-    if total <= 0:
-        return [0.0] * len(cumulative)
-    return [(b - a) / total for a, b in zip([0.0, *cumulative[:-1]], cumulative, strict=True)]
-
-
 def shifted(belief, table: dict, outlook: dict, group: str, kind: str, claims: bool) -> list[float]:
     """Beliefs after an announced change: moved by what the new rules imply against today's."""
     out = list(belief)
@@ -337,4 +332,4 @@ def shifted(belief, table: dict, outlook: dict, group: str, kind: str, claims: b
     return out
 
 
-__all__ = ["OriginCommunities", "route_shares"]
+__all__ = ["OriginCommunities"]

@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import math
 
-import math
-
 from mesa.discrete_space import CellAgent
 
 from agents.valuation import (APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT,
-                              Circumstances, border_options)
+                              Circumstances, border_options, can_evade)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import Option, appointments_open, port_takes
@@ -138,7 +136,7 @@ class Traveller(CellAgent):
 
     def refresh_beliefs(self) -> None:
         """Move each belief part of the way toward what others report."""
-        m, w = self.model, self.model.beh.social_weight
+        w = self.model.beh.social_weight
         b = self.belief
         for i, shared in enumerate(self.shared_belief()):
             b[i] += w * (shared - b[i])
@@ -169,7 +167,7 @@ class Traveller(CellAgent):
             appointment_wait=appointment, days_left=self.patience - self.waited)
 
     def can_evade(self) -> bool:
-        return True
+        return can_evade(self.group, self.kind)
 
     def choices(self) -> dict[int, float]:
         """The value of each option open to this traveller today."""

@@ -77,6 +77,11 @@ class Circumstances:
     days_left: float
 
 
+def can_evade(group: str, kind: str) -> bool:
+    """Unaccompanied children from far away come to be found, not to hide; Mexican children may evade."""
+    return kind != "uc" or group == "mx"
+
+
 def border_options(worth: Worth, beh, belief, *, claim: float, risk: float, can_evade: bool,
                    at: Circumstances) -> dict[int, float]:
     """The value of each way of trying to enter that is open: asking Border Patrol for

@@ -266,7 +266,8 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
     medoid = post.loc[medoid_index(post, priors)]
     summary = pd.DataFrame({
         "parameter": list(priors),
-        "fitted": [float(medoid[k]) for k in priors],
+        "fitted": [float(medoid[k]) for k in priors],  # the ABC's own point; `calibrate` may pick another
+        "medoid": [float(medoid[k]) for k in priors],
         "median": [float(post[k].median()) for k in priors],
         "closest": [float(post.loc[post["distance"].idxmin(), k]) for k in priors],
         "q05": [float(post[k].quantile(0.05)) for k in priors],
@@ -299,7 +300,7 @@ def fitted_values(summary: pd.DataFrame, scenario: Scenario, column: str = "fitt
     return {p: _typed(scenario, p, float(f"{v:.3g}")) for p, v in zip(summary["parameter"], summary[column], strict=True)}
 
 
-POINTS = ("fitted", "median", "closest")
+POINTS = ("medoid", "median", "closest")
 """Candidate point estimates from the accepted draws: the draw nearest the medians (`medoid_index`),
 the medians one parameter at a time, and the closest draw."""
 

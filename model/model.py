@@ -191,7 +191,7 @@ class BorderModel(Model):
                         x for o in BELIEF_OPTIONS
                         for x in self.info.signal(g, k, o, self.outlook[(group, kind, claims, o)])]
         tilt = self.beh.route_sensitivity
-        self.route_weights = {}
+        self.route_weights, self.route_shares = {}, {}
         for group in GROUPS:
             weights = self.border.route_weights[group]
             scores = []
@@ -199,7 +199,9 @@ class BorderModel(Model):
                 k = SECTORS.index(c.sector)
                 share = weights[k] / len(self.border.cities_by_sector[c.sector])
                 scores.append(share * math.exp(-self.catch[k] * tilt) / (1.0 + self.crowding[i]))
-            self.route_weights[group] = list(itertools.accumulate(scores))
+            self.route_weights[group] = list(itertools.accumulate(scores))  # for drawing a city
+            total = sum(scores)
+            self.route_shares[group] = [s / total if total > 0 else 0.0 for s in scores]  # for expecting one
 
     def return_city(self, t) -> int:
         """Where CBP returns someone to Mexico: a city in the sector of encounter, else their own."""

@@ -265,10 +265,10 @@ def appointments_open(levers: Levers, kind: str) -> bool:
     return levers.appointments.active and kind != "uc"
 
 
-def parole_open(levers: Levers, group: str, kind: str, room: float) -> bool:
+def parole_open(group: str, kind: str, room: float) -> bool:
     """The CHNV parole pathway: nationals of those countries, not children alone, while the
     month has room."""
-    return room > 0 and group == "chnv" and kind != "uc" and levers.pathways.chnv_parole > 0
+    return room > 0 and group == "chnv" and kind != "uc"
 
 
 def children_exempt_adults_barred(levers: Levers) -> bool:

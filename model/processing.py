@@ -38,7 +38,7 @@ class Processing:
         t.last_encounter = m.day
         t.tried, t.sector = option, sector
         lev, kind = m.levers, t.counted_as
-        prior = m.day <= getattr(t, "barred_until", -1)
+        prior = m.day <= t.barred_until
         outcome = disposition(lev, m.budget, m.random, group=t.group, kind=kind,
                               claims=t.claim > lev.processing.fear_threshold, people=people,
                               families=m.scale if kind == "family" else 0.0, appointment=appointment,

@@ -133,7 +133,7 @@ def test_calibration_recovers_a_known_behaviour(synthetic):
     _, _, result = synthetic
     row = result["summary"].set_index("parameter").loc["behaviour.persistence"]
     assert row.q05 <= row["median"] <= row.q95
-    assert abs(row.fitted - 0.6) < 0.2, row.fitted  # the accepted draw nearest the medians; started at 0
+    assert abs(row.fitted - 0.6) < 0.2, row.fitted  # the point estimate calibrate picked; started at 0
     assert abs(row["median"] - 0.6) < 0.2, row["median"]
 
 
