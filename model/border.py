@@ -33,10 +33,6 @@ LINE_ROW = 26
 US_ROWS = range(27, 30)
 
 _DEFAULT = Geography()
-SECTOR_DANGER = dict(_DEFAULT.sector_danger)
-"""Default crossing danger by sector (`geography.sector_danger`); a run reads its own from `Border`."""
-ROUTE_WEIGHTS = {g: tuple(w) for g, w in _DEFAULT.route_weights.items()}
-"""Default route weights by group (`geography.route_weights`); a run reads its own from `Border`."""
 
 
 @dataclass(frozen=True)
@@ -48,11 +44,6 @@ class City:
     sector: str
     col: int
     key: str  # its key in `geography.shelter` (shelter places before crowding raises the cost of waiting)
-
-    @property
-    def shelter(self) -> float:
-        """Default shelter places; a run reads its own from `Border.shelter`."""
-        return _DEFAULT.shelter[self.key]
 
 
 CITIES = (

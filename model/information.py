@@ -14,15 +14,11 @@ from collections import deque
 import numpy as np
 
 from model.border import SECTORS
-from model.params import GROUPS, KINDS, Behaviour
+from model.params import GROUPS, KINDS
 from model.policy import OPTIONS
 
-PRIOR_WEIGHT = Behaviour().prior_weight
-"""Default of `behaviour.prior_weight`: pseudo-trials of the rule-implied outlook behind every signal."""
-
-
 class Information:
-    def __init__(self, lag_days: int, halflife_days: float, prior_weight: float = PRIOR_WEIGHT):
+    def __init__(self, lag_days: int, halflife_days: float, prior_weight: float):
         self.prior_weight = prior_weight
         shape = (len(GROUPS), len(KINDS), len(OPTIONS))
         self.shape = shape
