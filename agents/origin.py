@@ -252,6 +252,7 @@ class OriginCommunities(Agent):
             t = Migrant(m, group, claim, risk, patience)
         m.census.split(State.CONSIDERING, t.people)  # the same people, now counted by the agent
         m.today["departures"] += t.people
+        m.events["departures"] += 1
         t.set_out()
 
     def reconsider(self, t) -> None:
@@ -263,6 +264,7 @@ class OriginCommunities(Agent):
         choice = logit(m.random, {key: v for key, v in values.items() if key != PAROLE}, m.beh.choice_noise)
         if choice == GO:
             m.today["departures"] += t.people
+            m.events["departures"] += 1
             t.set_out()
         elif choice == WAIT:
             m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.home_reconsider_days)), t,

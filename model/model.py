@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import numpy as np
 import pandas as pd
@@ -70,6 +70,8 @@ class BorderModel(Model):
         self.today: defaultdict[str, float] = defaultdict(float)
         self.crossings: list = []
         self.rows: list[dict] = []
+        self.events: Counter[str] = Counter()
+        """Agent-events so far, by kind: what a run costs grows with these (benchmarks/ report them)."""
         self.schedule_recurring(self.reallocate_patrol, Schedule(interval=7, start=7.5))
         self.border.set_bp_presence({s.sector: s.agents for s in self.sectors})
 
@@ -79,9 +81,11 @@ class BorderModel(Model):
         self.update_closure()  # 1. policy: the threshold controller reads yesterday's count
         self.read_news()
         due = self.calendar.due(self.day)
+        self.tally(due)
         self.leave_home(due["reconsider_home"])  # 2. who sets out from home, and who stays
         arrived = self.move_in_mexico(due["arrive"])  # 3. arrivals in border cities; Mexico's checks
         self.decide(arrived + due["decide"], due["mpp"])  # 4. decisions in border cities
+        self.events["crossings"] += len(self.crossings)
         self.cross_and_present()  # 5. crossings, Border Patrol, ports, appointments
         for t in due["book_out"]:  # 6-7. outcomes of processing and their consequences
             self.processing.book_out(t)
@@ -89,6 +93,12 @@ class BorderModel(Model):
         self.info.end_of_day()  # 8. outcomes travel to others
         self.record()  # 9.
         self.day += 1
+
+    def tally(self, due: dict) -> None:
+        """Count today's personal wake-ups as agent-events (departures are counted as they happen)."""
+        self.events["reconsiderations"] += len(due["reconsider_home"])
+        self.events["arrivals"] += len(due["arrive"])
+        self.events["book_outs"] += len(due["book_out"])
 
     def update_closure(self) -> None:
         levers = self.levers
@@ -111,6 +121,7 @@ class BorderModel(Model):
         return [t for t in arriving if t.arrive()]
 
     def decide(self, deciding: list, in_mpp: list) -> None:
+        self.events["decisions"] += len(deciding) + len(in_mpp)
         for t in deciding:
             if t.state not in DECIDING:  # e.g. picked up by Mexico's sweep earlier today
                 continue
