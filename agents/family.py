@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import SEND_CHILD, SURRENDER, Traveller
-from model.policy import Option, children_exempt_adults_barred
 from model.states import State
 
 
@@ -26,15 +25,6 @@ class Family(Traveller):
     def counted_as(self) -> str:
         return "family" if self.children else "single"
 
-    def choices(self) -> dict[int, float]:
-        values = super().choices()
-        m = self.model
-        if self.children and children_exempt_adults_barred(m.levers):
-            claims = self.claim > m.levers.processing.fear_threshold
-            enter, far = m.outlook[(self.group, "uc", claims, Option.SURRENDER)]
-            values[SEND_CHILD] = self.value(enter, far) - m.beh.send_child_cost
-        return values
-
     def act(self, choice: int) -> None:
         if choice != SEND_CHILD:
             super().act(choice)
@@ -44,6 +34,7 @@ class Family(Traveller):
         m.census.split(self.state, moved)
         child = UnaccompaniedMinor(m, self.group, self.claim, self.risk, self.patience, size=self.children)
         self.size, self.children = self.adults, 0
+        self.people = self.size * m.scale
         child.place_in_city(self.city)
         child.move(State.STAGING)
         child.belief = list(child.shared_belief())

@@ -19,8 +19,7 @@ class MexicanAuthority(Agent):
         m = self.model
         if traveller.group == "mx":
             return False
-        p = m.levers.mexico.interdiction * m.border.route_exposure(traveller.city)
-        if m.random.random() >= p:
+        if m.random.random() >= m.stop_chance[traveller.city]:
             return False
         self.send_away(traveller)
         return True

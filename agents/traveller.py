@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import math
 
-from mesa.discrete_space import CellAgent
+from mesa import Agent
 
-from agents.valuation import (APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT,
-                              Circumstances, border_options, can_evade)
-from model.border import CITIES
+from agents.valuation import APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT
 from model.params import GROUPS, KINDS
-from model.policy import Option, appointments_open, port_takes
+from model.policy import Option
 from model.states import State
 
 IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
@@ -46,8 +44,16 @@ def best_evasion_at(model, city: int, risk: float) -> tuple[str, float, float]:
     return best, best_catch, best_danger
 
 
-class Traveller(CellAgent):
-    """One agent stands for `model.scale` travellers alike (families: `scale` families)."""
+SOUTH = -1
+"""`Traveller.spot` of someone on the way north or sent south (else the index of a border city)."""
+
+
+class Traveller(Agent):
+    """One agent stands for `model.scale` travellers alike (families: `scale` families).
+
+    A traveller's place on the grid is derived from where it is (`spot`) when something reads
+    it (the map), rather than kept in the grid's cells on every move: nothing in the model
+    looks people up by cell, and the bookkeeping cost more than the rest of a move."""
 
     kind = "single"
 
@@ -55,6 +61,8 @@ class Traveller(CellAgent):
         super().__init__(model)
         self.group, self.g, self.k = group, GROUPS.index(group), KINDS.index(self.kind)
         self.size = size  # people in the unit (a family's members; 1 otherwise)
+        self.people = size * model.scale
+        self.spot: int | None = SOUTH
         self.claim, self.risk, self.patience = claim, risk, patience
         self.state = State.TRAVELLING
         self.ticket = 0
@@ -63,13 +71,20 @@ class Traveller(CellAgent):
         self.waited = 0.0  # days spent waiting in Mexico on this journey
         self.encounters, self.last_encounter = 0, -10**6
         self.hearing_day = None
+        self.awaited: int | None = None  # the day of an announced change this traveller waits for
         self.barred_until = -1  # last day of the re-entry bar of a removal order (model.policy.bar_end)
         model.census.enter(self.state, self.people)
 
     # -- bookkeeping ---------------------------------------------------------------
     @property
-    def people(self) -> int:
-        return self.size * self.model.scale
+    def cell(self):
+        """The grid cell the map draws this traveller in: one of its city's cells, or of the
+        south while on the way or sent away (which one follows from its id); None once gone."""
+        if self.spot is None:
+            return None
+        border = self.model.border
+        cells = border.south_cells if self.spot == SOUTH else border.city_cells[self.spot]
+        return cells[self.unique_id % len(cells)]
 
     @property
     def counted_as(self) -> str:
@@ -89,23 +104,25 @@ class Traveller(CellAgent):
         """Leave the simulation for good (the census keeps counting the person in its last state)."""
         self.model.in_city.discard(self)
         self.ticket += 1
-        self.cell = None
+        self.spot = None
         self.remove()
 
     def place_in_city(self, city: int) -> None:
-        m = self.model
-        self.city = city
-        self.cell = m.random.choice(m.border.city_cells[city])
+        self.city = self.spot = city
 
     # -- the journey ---------------------------------------------------------------
     def set_out(self) -> None:
-        """Leave from southern Mexico toward a border city chosen from the routes and the news."""
+        """Leave again, toward a border city chosen from the routes and the news."""
         m = self.model
-        self.move(State.TRAVELLING)
+        self.start_journey(self.choose_city(), m.day + 1 + int(m.random.expovariate(1.0 / m.beh.travel_days)))
+
+    def start_journey(self, city: int, arrival: int) -> None:
+        """Leave from southern Mexico toward `city`, to get there on day `arrival`."""
+        if self.state != State.TRAVELLING:
+            self.move(State.TRAVELLING)
         self.waited = 0.0
-        self.city = self.choose_city()
-        self.cell = m.random.choice(m.border.south_cells)
-        m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.travel_days)), self, "arrive")
+        self.city, self.spot = city, SOUTH
+        self.model.calendar.add(arrival, self, "arrive")
 
     def arrive(self) -> bool:
         """Reach the border city, unless Mexican authorities stop the trip on the way."""
@@ -123,7 +140,7 @@ class Traveller(CellAgent):
         """What others of this group and kind report about each option, shrunk toward what the
         rules imply (the model reads the news once a day)."""
         m = self.model
-        return m.beliefs[(self.g, self.k, self.claim > m.levers.processing.fear_threshold)]
+        return m.shared[self.g, self.k, int(self.claim > m.levers.processing.fear_threshold)].tolist()
 
     def choose_city(self) -> int:
         """Route choice: the group's usual corridors, tilted toward sectors where crossers get
@@ -135,7 +152,8 @@ class Traveller(CellAgent):
         return best_evasion_at(self.model, self.city, self.risk)
 
     def refresh_beliefs(self) -> None:
-        """Move each belief part of the way toward what others report."""
+        """Move each belief part of the way toward what others report (one at a time; the day's
+        deciders in border cities do this together in `agents/choosing.py`)."""
         w = self.model.beh.social_weight
         b = self.belief
         for i, shared in enumerate(self.shared_belief()):
@@ -149,67 +167,6 @@ class Traveller(CellAgent):
         i = 2 * SLOT[option]
         self.belief[i] += w * ((1.0 if entered else 0.0) - self.belief[i])
         self.belief[i + 1] += w * ((1.0 if far else 0.0) - self.belief[i + 1])
-
-    def value(self, enter: float, far: float) -> float:
-        """The value of the outcomes of processing: entry, removal far away, or return to Mexico."""
-        return self.model.worth.outcome(enter, far)
-
-    def circumstances(self) -> Circumstances:
-        """Where this traveller stands today: the city's danger, the best stretch to evade
-        through, the waits at the port and for an appointment, the days of waiting left."""
-        m, levers = self.model, self.model.levers
-        _, catch, danger = self.best_evasion()
-        appointment = m.appointments.expected_wait() if appointments_open(levers, self.kind) else None
-        return Circumstances(
-            danger_here=m.danger[CITIES[self.city].sector], evade_catch=catch, evade_danger=danger,
-            day_cost=m.beh.wait_cost * (1.0 + m.crowding[self.city]),
-            port_wait=m.ports[self.city].expected_wait() if port_takes(levers, self.kind) else None,
-            appointment_wait=appointment, days_left=self.patience - self.waited)
-
-    def can_evade(self) -> bool:
-        return can_evade(self.group, self.kind)
-
-    def choices(self) -> dict[int, float]:
-        """The value of each option open to this traveller today."""
-        m, beh = self.model, self.model.beh
-        at = self.circumstances()
-        values = border_options(m.worth, beh, self.belief, claim=self.claim, risk=self.risk,
-                                can_evade=self.can_evade(), at=at)
-        best = max(values.values())
-        if at.days_left > 0:
-            values[WAIT] = best - at.day_cost * beh.reconsider_days - beh.choice_noise
-            ahead = m.info.upcoming(m.day, beh.anticipation_days)
-            if ahead is not None:
-                effective, table = ahead
-                # Waiting carries them past the change: its value is what the new rules offer,
-                # so a tightening makes acting now better (a surge) and a loosening makes waiting so.
-                future = self.future_best(table, values)
-                values[WAIT] = future - at.day_cost * (effective - m.day) - beh.choice_noise
-                self.awaited = effective
-        values[GIVE_UP] = beh.home_value * (1.0 - self.claim)
-        return values
-
-    def future_best(self, table: dict, now: dict) -> float:
-        """Best option after an announced change: today's values shifted by what the rules imply."""
-        m = self.model
-        claims = self.claim > m.levers.processing.fear_threshold
-        best = -math.inf
-        for option, o in ((SURRENDER, Option.SURRENDER), (PORT, Option.PORT), (APPOINTMENT, Option.APPOINTMENT)):
-            e1, f1 = table[(self.group, self.kind, claims, o)]
-            e0, f0 = m.outlook[(self.group, self.kind, claims, o)]
-            if option in now:
-                best = max(best, now[option] + self.value(e1, f1) - self.value(e0, f0))
-            elif e1 > 0:  # an option the change opens
-                best = max(best, self.value(e1, f1))
-        return best
-
-    def decide(self) -> None:
-        """Choose among the options by their values (logit), and act on the choice."""
-        m = self.model
-        self.refresh_beliefs()
-        self.awaited = None
-        values = self.choices()
-        self.act(logit(m.random, values, m.beh.choice_noise))
 
     def act(self, choice: int) -> None:
         m = self.model
@@ -277,7 +234,7 @@ class Traveller(CellAgent):
         again is their own decision, taken at home once they have had time to get back."""
         m = self.model
         self.move(state)
-        self.cell = m.random.choice(m.border.south_cells)
+        self.spot = SOUTH
         mean = m.beh.reattempt_removal_days if state == State.REMOVED else m.beh.reattempt_transfer_days
         m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean)), self, "reconsider_home")
 

@@ -1,14 +1,18 @@
 """What the outcomes of a journey are worth, and what each option at the border is worth.
 
 One home for the arithmetic of choice, so that the decision in a border city
-(`Traveller.choices`) and the decision to leave home (`agents/origin.py`) value the same
-options in the same way. Nothing here draws a random number or changes a state.
+(`agents/choosing.py`) and the decision to leave home (`agents/origin.py`) value the same
+options in the same way. Nothing here draws a random number or changes a state. The
+arithmetic works on numpy arrays, so a day's deciders (or a day's classes at home) are
+valued at once; an option that is not open is worth minus infinity.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import numpy as np
 
 from model.policy import Choice
 
@@ -59,22 +63,23 @@ class Worth:
         back = caught * (1.0 - enter - far)
         own = gain + caught * self.outcome(enter, far)
         keep = self.persistence * back
-        return max(own + keep * home, own / (1.0 - keep))
+        return np.maximum(own + keep * home, own / (1.0 - keep))
 
 
 @dataclass(frozen=True)
 class Circumstances:
-    """Where a traveller stands when choosing at the border (or where someone at home expects
-    to stand): the crossing danger near the city, the best stretch to evade through, the
-    expected waits at the port and for an appointment, and the days of waiting left."""
+    """Where travellers stand when choosing at the border (or where people at home expect to
+    stand): the crossing danger near the city, the best stretch to evade through, the
+    expected waits at the port and for an appointment, and the days of waiting left. Each is a
+    number or an array with one entry per decider."""
 
-    danger_here: float
-    evade_catch: float
-    evade_danger: float
-    day_cost: float
-    port_wait: float | None  # None: ports do not take asylum claims
-    appointment_wait: float | None  # None: no appointments for this traveller
-    days_left: float
+    danger_here: np.ndarray
+    evade_catch: np.ndarray
+    evade_danger: np.ndarray
+    day_cost: np.ndarray
+    port_wait: np.ndarray  # NaN: ports do not take their asylum claims
+    appointment_wait: np.ndarray  # NaN: no appointments for them
+    days_left: np.ndarray
 
 
 def can_evade(group: str, kind: str) -> bool:
@@ -82,28 +87,44 @@ def can_evade(group: str, kind: str) -> bool:
     return kind != "uc" or group == "mx"
 
 
-def border_options(worth: Worth, beh, belief, *, claim: float, risk: float, can_evade: bool,
-                   at: Circumstances) -> dict[int, float]:
-    """The value of each way of trying to enter that is open: asking Border Patrol for
-    asylum, evading, walking up to a port, waiting for an appointment. `belief` holds
-    (enter, far) for surrender, port and appointment."""
-    b = belief
+def border_options(worth: Worth, beh, belief: np.ndarray, *, claim, risk, can_evade,
+                   at: Circumstances) -> np.ndarray:
+    """The value of each way of trying to enter, columns in `Choice` order (surrender, evade,
+    port, appointment), minus infinity where it is not open. `belief` has one row per decider
+    with (enter, far) for surrender, port and appointment."""
+    b = np.asarray(belief, dtype=float)
     home = beh.home_value * (1.0 - claim)
     danger = beh.danger_weight / risk
-    values = {SURRENDER: worth.attempt(-beh.surrender_danger * danger * at.danger_here, b[0], b[1], home)}
-    if can_evade:
-        got_away = beh.entry_value * (1.0 - beh.claim_value * claim)
-        values[EVADE] = worth.attempt((1 - at.evade_catch) * got_away - danger * at.evade_danger - beh.evade_cost,
-                                      b[0], b[1], home, caught=at.evade_catch)
-    if at.port_wait is not None:
-        values[PORT] = worth.attempt(-at.day_cost * at.port_wait, b[2], b[3], home)
-    if at.appointment_wait is not None and at.appointment_wait < at.days_left:
-        values[APPOINTMENT] = worth.attempt(-at.day_cost * at.appointment_wait, b[4], b[5], home)
-    return values
+    surrender = worth.attempt(-beh.surrender_danger * danger * at.danger_here, b[:, 0], b[:, 1], home)
+    got_away = beh.entry_value * (1.0 - beh.claim_value * claim)
+    evade = worth.attempt((1 - at.evade_catch) * got_away - danger * at.evade_danger - beh.evade_cost,
+                          b[:, 0], b[:, 1], home, caught=at.evade_catch)
+    port = worth.attempt(-at.day_cost * at.port_wait, b[:, 2], b[:, 3], home)
+    appointment = worth.attempt(-at.day_cost * at.appointment_wait, b[:, 4], b[:, 5], home)
+    shape = (b.shape[0],)
+    return np.stack([np.broadcast_to(surrender, shape),
+                     np.where(can_evade, evade, -np.inf),
+                     np.where(np.isnan(at.port_wait), -np.inf, port),
+                     np.where(at.appointment_wait < at.days_left, appointment, -np.inf)], axis=1)
 
 
-def expected_best(values, noise: float) -> float:
-    """The expected value of the best of several options chosen by a logit with this noise
-    (the log-sum-exp): what a set of options is worth before one knows which one will suit."""
-    top = max(values)
-    return top + noise * math.log(sum(math.exp((v - top) / noise) for v in values))
+def expected_best(values: np.ndarray, noise: float) -> np.ndarray:
+    """The expected value of the best of several options (a row each) chosen by a logit with
+    this noise (the log-sum-exp): what a set of options is worth before one knows which one
+    will suit."""
+    top = values.max(axis=1)
+    return top + noise * np.log(np.exp((values - top[:, None]) / noise).sum(axis=1))
+
+
+def logit_chances(values: np.ndarray, noise: float) -> np.ndarray:
+    """Each row's chance of each option, proportional to exp(value / noise) (none for an option
+    worth minus infinity)."""
+    weights = np.exp((values - values.max(axis=1, keepdims=True)) / noise)
+    return weights / weights.sum(axis=1, keepdims=True)
+
+
+def draw_choices(rng: np.random.Generator, values: np.ndarray, noise: float) -> np.ndarray:
+    """One logit draw per row: the column chosen."""
+    cumulative = np.cumsum(logit_chances(values, noise), axis=1)
+    u = rng.random(values.shape[0]) * cumulative[:, -1]
+    return np.minimum((cumulative <= u[:, None]).sum(axis=1), values.shape[1] - 1)

@@ -90,6 +90,7 @@ class Border:
         self.us_cells = {s: [g._cells[(x, y)] for x in range(i * COLS_PER_SECTOR, (i + 1) * COLS_PER_SECTOR)
                              for y in US_ROWS] for i, s in enumerate(SECTORS)}
         self.city_index = {c.name: i for i, c in enumerate(CITIES)}
+        self.city_cols = np.array([c.col for c in CITIES])
         self.cities_by_sector = {s: [i for i, c in enumerate(CITIES) if c.sector == s] for s in SECTORS}
         # Cities a crosser from each city can reach: its own sector and the neighbouring ones.
         self.reach = []
@@ -97,10 +98,9 @@ class Border:
             k = SECTORS.index(c.sector)
             self.reach.append(tuple(SECTORS[j] for j in (k - 1, k, k + 1) if 0 <= j < len(SECTORS)))
 
-    def route_exposure(self, city: int) -> float:
-        """Mean Mexican enforcement along the road north to `city` (1.0 = normal)."""
-        col = CITIES[city].col
-        return float(self.mx_enforcement.data[col, TRANSIT_ROWS.start:CITY_ROWS.stop].mean())
+    def route_exposure(self) -> np.ndarray:
+        """Mean Mexican enforcement along the road north to each city (1.0 = normal)."""
+        return self.mx_enforcement.data[self.city_cols, TRANSIT_ROWS.start:CITY_ROWS.stop].mean(axis=1)
 
     def set_bp_presence(self, agents_by_sector: dict[str, float]) -> None:
         """Spread each sector's Border Patrol agents over its stretch of the line."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from model.border import SECTORS
 from model.params import GROUPS, KINDS
-from model.policy import OPTIONS
+from model.policy import BELIEF_OPTIONS, OPTIONS
 
 class Information:
     def __init__(self, lag_days: int, halflife_days: float, prior_weight: float):
@@ -64,6 +64,17 @@ class Information:
         w = self.prior_weight
         return ((self.enter[g, k, option] + w * prior[0]) / (n + w),
                 (self.far[g, k, option] + w * prior[1]) / (n + w))
+
+    def shared_beliefs(self, outlook: np.ndarray) -> np.ndarray:
+        """`signal` for every group, kind, claim and belief option at once: `outlook` is the rules'
+        (group, kind, claims, belief option, enter/far) array; the result is (group, kind, claims, 6),
+        each row (enter, far) for surrender, port and appointment."""
+        idx = list(BELIEF_OPTIONS)
+        w = self.prior_weight
+        n = self.trials[:, :, None, idx] + w
+        enter = (self.enter[:, :, None, idx] + w * outlook[..., 0]) / n
+        far = (self.far[:, :, None, idx] + w * outlook[..., 1]) / n
+        return np.stack([enter, far], axis=-1).reshape(*outlook.shape[:3], 6)
 
     def catch_rate(self, sector: int, prior: float) -> float:
         """Shared estimate of the chance an evader is caught in a sector."""

@@ -13,15 +13,17 @@ from mesa import Model
 from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
+from agents import choosing
 from agents.cbp import reallocate
+from agents.choosing import outlook_array, sector_arrays
 from agents.origin import OriginCommunities
 from agents.valuation import SURRENDER, Worth
 from model.border import CITIES, SECTORS, Border
 from model.calendar import Bag, Calendar
 from model.courts import Courts
 from model.information import Information
-from model.params import GROUPS, KINDS
-from model.policy import BELIEF_OPTIONS, Budget, Levers, Option, outlook_table, port_takes
+from model.params import GROUPS
+from model.policy import Budget, Levers, Option, outlook_table, port_takes
 from model.processing import Processing
 from model.records import COLUMNS
 from model.scenario import Scenario
@@ -64,9 +66,11 @@ class BorderModel(Model):
         self.origins = OriginCommunities(self)
         self.danger = dict(self.border.sector_danger)
         self.reach = [[(s, SECTORS.index(s), self.border.sector_danger[s]) for s in r] for r in self.border.reach]
+        self.reach_index, self.sector_danger_array, self.city_danger = sector_arrays(self.border)
         self.city_range = range(len(CITIES))
         self.crowding = [0.0] * len(CITIES)
         self.outlook = outlook_table(self.levers, bp.apprehension)
+        self._outlook_read = None  # the outlook table `outlook_array` was made from
         self.today: defaultdict[str, float] = defaultdict(float)
         self.crossings: list = []
         self.rows: list[dict] = []
@@ -123,12 +127,10 @@ class BorderModel(Model):
     def decide(self, deciding: list, in_mpp: list) -> None:
         self.events["decisions"] += len(deciding) + len(in_mpp)
         for t in deciding:
-            if t.state not in DECIDING:  # e.g. picked up by Mexico's sweep earlier today
-                continue
-            if t.state == State.WAITING_APPOINTMENT:
+            if t.state == State.WAITING_APPOINTMENT:  # patience ran out before an appointment came
                 self.appointments.withdraw(t)
                 t.move(State.STAGING)
-            t.decide()
+        choosing.decide(self, [t for t in deciding if t.state in DECIDING])  # not picked up by Mexico today
         for t in in_mpp:
             t.mpp_day()
 
@@ -194,13 +196,12 @@ class BorderModel(Model):
         apprehension = self.levers.border_patrol.apprehension
         self.worth = Worth.today(self.beh, self.courts, self.levers)
         self.catch = [self.info.catch_rate(k, apprehension) for k in range(len(SECTORS))]
-        self.beliefs = {}
-        for g, group in enumerate(GROUPS):
-            for k, kind in enumerate(KINDS):
-                for claims in (False, True):
-                    self.beliefs[(g, k, claims)] = [
-                        x for o in BELIEF_OPTIONS
-                        for x in self.info.signal(g, k, o, self.outlook[(group, kind, claims, o)])]
+        self.catch_array = np.array([*self.catch, 0.0])  # the last entry pads `reach_index`
+        if self.outlook is not self._outlook_read:
+            self.outlook_array, self._outlook_read = outlook_array(self.outlook), self.outlook
+        self.shared = self.info.shared_beliefs(self.outlook_array)
+        self.exposure = self.border.route_exposure()
+        self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
         tilt = self.beh.route_sensitivity
         self.route_weights, self.route_shares = {}, {}
         for group in GROUPS:

@@ -69,12 +69,16 @@ def test_an_announced_tightening_brings_a_surge_before_its_date(title8):
 
 
 def test_announcing_a_change_that_changes_nothing_moves_little(title8):
-    """The surge above comes from what the change does, not from its being announced."""
+    """The surge above comes from what the change does, not from its being announced. (One seed's
+    departures over 45 days vary by about 4% with the random numbers, so four seeds are summed.)"""
     effective, known = START + dt.timedelta(days=100), START + dt.timedelta(days=40)
     same = {"courts": {"judges": title8.courts.judges}}
-    quiet = daily(with_events(title8, TimelineEvent(effective, same, "no change")))
-    told = daily(with_events(title8, TimelineEvent(effective, same, "no change", known)))
-    assert departures(told, 55, 100) == pytest.approx(departures(quiet, 55, 100), rel=0.03)
+    quiet = told = 0.0
+    for seed in (5, 6, 7, 8):
+        scenario = title8.with_values({"run.seed": seed})
+        quiet += departures(daily(with_events(scenario, TimelineEvent(effective, same, "no change"))), 55, 100)
+        told += departures(daily(with_events(scenario, TimelineEvent(effective, same, "no change", known))), 55, 100)
+    assert told == pytest.approx(quiet, rel=0.03)
 
 
 def test_january_2025_rules_give_far_fewer_border_patrol_encounters_than_june_2024():
@@ -126,5 +130,7 @@ def test_a_dated_backlog_takes_effect_and_reaches_decisions(title8):
         m.step()
     before = m.worth.entry
     m.step()
-    assert 5_000_000 - 2000 < m.courts.backlog <= 5_000_000
+    day = m.rows[-1]  # the event sets the count in the morning; the day's releases join, judges complete
+    assert (5_000_000 - day["court_completions"] - day["court_closures"] <= m.courts.backlog
+            <= 5_000_000 + day["releases"] + day["paroles"])
     assert m.worth.entry > before

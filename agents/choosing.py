@@ -1,0 +1,144 @@
+"""The day's choices in the border cities, taken by everyone deciding that day at once.
+
+Everyone who decides on a day reads the same news (the shared reports, the catch rates,
+the queues at the ports and for appointments as they stand in the morning) and the same
+rules; they differ only in their own traits (claim, risk tolerance, patience) and beliefs,
+their city, and who they are (group, kind). So their options are valued together, as
+arrays, with the arithmetic of `agents/valuation.py`, and each draws its choice from its
+own logit. Each traveller then acts on its choice (`Traveller.act`): joining a queue
+lengthens it for tomorrow's deciders, not for today's.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.valuation import (APPOINTMENT, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
+                              border_options, can_evade, draw_choices)
+from model.border import CITIES, SECTORS
+from model.params import GROUPS, KINDS
+from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes
+
+UC = KINDS.index("uc")
+FAMILY = KINDS.index("family")
+EVADES = np.array([[can_evade(group, kind) for kind in KINDS] for group in GROUPS])
+"""Who may try to evade, by (group, kind)."""
+COLUMNS = SEND_CHILD + 1
+"""The choices open in a border city (the first seven)."""
+BELIEF_COLUMNS = ((SURRENDER, Option.SURRENDER), (PORT, Option.PORT), (APPOINTMENT, Option.APPOINTMENT))
+
+
+class Deciders:
+    """The traits and beliefs of today's deciders, one array entry each."""
+
+    def __init__(self, model, travellers: list):
+        n = len(travellers)
+        self.travellers = travellers
+        self.g = np.fromiter((t.g for t in travellers), np.intp, n)
+        self.k = np.fromiter((t.k for t in travellers), np.intp, n)
+        self.city = np.fromiter((t.city for t in travellers), np.intp, n)
+        self.claim = np.fromiter((t.claim for t in travellers), float, n)
+        self.risk = np.fromiter((t.risk for t in travellers), float, n)
+        self.days_left = np.fromiter((t.patience - t.waited for t in travellers), float, n)
+        self.children = np.fromiter((getattr(t, "children", 0) if t.kind == "family" else 0
+                                     for t in travellers), np.intp, n)
+        self.fear = (self.claim > model.levers.processing.fear_threshold).astype(np.intp)
+        self.belief = np.array([t.belief for t in travellers], dtype=float).reshape(n, 6)
+
+
+def decide(model, travellers: list) -> None:
+    """Today's deciders in border cities update their beliefs, value their options, choose, and act."""
+    if not travellers:
+        return
+    m, beh = model, model.beh
+    d = Deciders(m, travellers)
+    d.belief += beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)  # toward what others report
+    values, awaited = option_values(m, d)
+    chosen = draw_choices(m.rng, values, beh.choice_noise)
+    for t, belief, choice, until in zip(travellers, d.belief.tolist(), chosen.tolist(), awaited.tolist(),
+                                        strict=True):
+        t.belief = belief
+        t.awaited = int(until) if until >= 0 else None
+        t.act(choice)
+
+
+def circumstances(m, d: Deciders) -> Circumstances:
+    """Where each decider stands today: its city's danger and crowding, the best stretch within
+    reach to evade through for its risk tolerance, the waits the rules leave open to its kind."""
+    beh, levers = m.beh, m.levers
+    # The sectors within reach of each city (padded), and the value of evading through each.
+    reach = m.reach_index[d.city]
+    catch = m.catch_array[reach]
+    danger = m.sector_danger_array[reach]
+    merit = np.where(reach >= 0, (1 - catch) - (beh.danger_weight / d.risk)[:, None] * danger, -np.inf)
+    best = merit.argmax(axis=1)[:, None]
+    port_open = np.array([port_takes(levers, kind) for kind in KINDS])
+    appointments = np.array([appointments_open(levers, kind) for kind in KINDS])
+    port_wait = np.array([p.expected_wait() for p in m.ports])
+    return Circumstances(
+        danger_here=m.city_danger[d.city], evade_catch=np.take_along_axis(catch, best, 1)[:, 0],
+        evade_danger=np.take_along_axis(danger, best, 1)[:, 0],
+        day_cost=beh.wait_cost * (1.0 + np.asarray(m.crowding)[d.city]),
+        port_wait=np.where(port_open[d.k], port_wait[d.city], np.nan),
+        appointment_wait=np.where(appointments[d.k], m.appointments.expected_wait(), np.nan),
+        days_left=d.days_left)
+
+
+def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray]:
+    """Each decider's value of every choice (minus infinity where it is not open), and the day of
+    the announced change a decider who waits would wait for (-1 for none)."""
+    beh, levers, n = m.beh, m.levers, len(d.travellers)
+    at = circumstances(m, d)
+    values = np.full((n, COLUMNS), -np.inf)
+    values[:, :4] = border_options(m.worth, beh, d.belief, claim=d.claim, risk=d.risk,
+                                   can_evade=EVADES[d.g, d.k], at=at)
+    best = values[:, :4].max(axis=1)
+    patient = at.days_left > 0
+    values[:, WAIT] = np.where(patient, best - at.day_cost * beh.reconsider_days - beh.choice_noise, -np.inf)
+    awaited = np.full(n, -1)
+    ahead = m.info.upcoming(m.day, beh.anticipation_days)
+    if ahead is not None:
+        # Waiting carries them past the change: its value is what the new rules offer, so a
+        # tightening makes acting now better (a surge) and a loosening makes waiting so.
+        effective, table = ahead
+        future = future_best(m, d, table, values)
+        values[:, WAIT] = np.where(patient, future - at.day_cost * (effective - m.day) - beh.choice_noise, -np.inf)
+        awaited = np.where(patient, effective, -1)
+    values[:, GIVE_UP] = beh.home_value * (1.0 - d.claim)
+    if children_exempt_adults_barred(levers):  # a family may send its children on alone
+        enter, far = m.outlook_array[d.g, UC, d.fear, 0].T
+        values[:, SEND_CHILD] = np.where(d.children > 0, m.worth.outcome(enter, far) - beh.send_child_cost, -np.inf)
+    return values, awaited
+
+
+def future_best(m, d: Deciders, table: dict, values: np.ndarray) -> np.ndarray:
+    """Best option after an announced change: today's values shifted by what the rules imply,
+    or the value of an option the change opens."""
+    new = outlook_array(table)
+    best = np.full(len(d.travellers), -np.inf)
+    for j, (column, _) in enumerate(BELIEF_COLUMNS):
+        e1, f1 = new[d.g, d.k, d.fear, j].T
+        e0, f0 = m.outlook_array[d.g, d.k, d.fear, j].T
+        after = m.worth.outcome(e1, f1)
+        now = values[:, column]
+        shifted = np.where(np.isfinite(now), now + after - m.worth.outcome(e0, f0),
+                           np.where(e1 > 0, after, -np.inf))
+        best = np.maximum(best, shifted)
+    return best
+
+
+def outlook_array(table: dict) -> np.ndarray:
+    """An outlook table (`model.policy.outlook_table`) as an array: (group, kind, claims,
+    surrender/port/appointment, enter/far)."""
+    return np.array([[[[table[(group, kind, claims, o)] for _, o in BELIEF_COLUMNS]
+                       for claims in (False, True)] for kind in KINDS] for group in GROUPS], dtype=float)
+
+
+def sector_arrays(border) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fixed lookups: the sectors within reach of each city (padded with -1), each sector's
+    danger (with a last entry for the padding), and each city's own sector's danger."""
+    width = max(len(r) for r in border.reach)
+    reach = np.array([[SECTORS.index(s) for s in r] + [-1] * (width - len(r)) for r in border.reach])
+    danger = np.array([border.sector_danger[s] for s in SECTORS] + [0.0])
+    city = np.array([border.sector_danger[c.sector] for c in CITIES])
+    return reach, danger, city
