@@ -55,10 +55,16 @@ def decide(model, travellers: list) -> None:
     d.belief += beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)  # toward what others report
     values, awaited = option_values(m, d)
     chosen = draw_choices(m.rng, values, beh.choice_noise)
+    if awaited is None:
+        for t, belief, choice in zip(travellers, d.belief.tolist(), chosen.tolist(), strict=True):
+            t.belief = belief
+            t.awaited = None
+            t.act(choice)
+        return
     for t, belief, choice, until in zip(travellers, d.belief.tolist(), chosen.tolist(), awaited.tolist(),
                                         strict=True):
         t.belief = belief
-        t.awaited = int(until) if until >= 0 else None
+        t.awaited = until if until >= 0 else None
         t.act(choice)
 
 
@@ -84,9 +90,10 @@ def circumstances(m, d: Deciders) -> Circumstances:
         days_left=d.days_left)
 
 
-def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray]:
+def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     """Each decider's value of every choice (minus infinity where it is not open), and the day of
-    the announced change a decider who waits would wait for (-1 for none)."""
+    the announced change a decider who waits would wait for (-1 for none; None if no change is
+    announced)."""
     beh, levers, n = m.beh, m.levers, len(d.travellers)
     at = circumstances(m, d)
     values = np.full((n, COLUMNS), -np.inf)
@@ -95,7 +102,7 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray]:
     best = values[:, :4].max(axis=1)
     patient = at.days_left > 0
     values[:, WAIT] = np.where(patient, best - at.day_cost * beh.reconsider_days - beh.choice_noise, -np.inf)
-    awaited = np.full(n, -1)
+    awaited = None
     ahead = m.info.upcoming(m.day, beh.anticipation_days)
     if ahead is not None:
         # Waiting carries them past the change: its value is what the new rules offer, so a

@@ -14,15 +14,19 @@ class MexicanAuthority(Agent):
     some deported home. Intensity is the `mexico.interdiction` and `mexico.city_sweeps` levers,
     weighted in space by the `mx_enforcement` property layer."""
 
-    def interdicts(self, traveller) -> bool:
-        """A trip north ends at a checkpoint; the traveller is moved south or deported."""
+    def checkpoints(self, arriving: list) -> list:
+        """Today's trips north end at a checkpoint (moved south or deported) or in the border
+        city; returns those who got through. Mexicans are not stopped."""
         m = self.model
-        if traveller.group == "mx":
-            return False
-        if m.random.random() >= m.stop_chance[traveller.city]:
-            return False
-        self.send_away(traveller)
-        return True
+        stop = m.stop_chance
+        through = []
+        for t, u in zip(arriving, m.rng.random(len(arriving)).tolist(), strict=True):
+            if t.group != "mx" and u < stop[t.city]:
+                self.send_away(t)
+            else:
+                t.reach_city()
+                through.append(t)
+        return through
 
     def sweep_cities(self) -> None:
         """Each day a share of the people staging in border cities is picked up."""

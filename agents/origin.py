@@ -32,8 +32,7 @@ from agents.choosing import outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
-from agents.traveller import logit
-from agents.valuation import Circumstances, border_options, can_evade, expected_best, logit_chances
+from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
 from model.params import GROUPS, KINDS
 from model.policy import Choice, appointments_open, parole_open, port_takes, reentry_outlook
 from model.pressure import Pressure
@@ -42,8 +41,9 @@ from model.states import State
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
 HOME = (GO, WAIT, STAY, PAROLE)
 """What someone at home can choose."""
-TRAVELLER = {"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}
+TRAVELLER = [{"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}[kind] for kind in KINDS]
 """The agent each kind of traveller becomes when it sets out."""
+FAMILY = KINDS.index("family")
 
 
 class OriginCommunities(Agent):
@@ -74,17 +74,18 @@ class OriginCommunities(Agent):
         self.hear()
         self.value_classes()
         fresh = self.newcomers(m.date)
-        live = [i for i, c in enumerate(self.classes) if self.pool[c]]
-        if not live:
+        sizes = np.fromiter((len(self.pool[c]) for c in self.classes), np.intp, len(self.classes))
+        live = np.flatnonzero(sizes)
+        if not len(live):
             return
         # Who reconsiders today, and what they choose, for every class at once.
-        new = np.array([fresh.get(self.classes[i], 0) for i in live])
-        old = np.array([len(self.pool[self.classes[i]]) for i in live]) - new
-        deciding = new + m.rng.binomial(old, 1.0 / m.beh.home_reconsider_days)
+        deciding = fresh[live] + m.rng.binomial(sizes[live] - fresh[live], 1.0 / m.beh.home_reconsider_days)
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
-        for i, fresh_n, n, chosen in zip(live, new.tolist(), deciding.tolist(), counts.tolist(), strict=True):
+        leaving: list[tuple[int, tuple]] = []
+        for i, n, chosen in zip(live.tolist(), deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                self.decide_class(self.classes[i], fresh_n, n, dict(zip(HOME, chosen, strict=True)))
+                leaving += self.decide_class(i, int(fresh[i]), n, dict(zip(HOME, chosen, strict=True)))
+        self.set_out(leaving)
 
     def hear(self) -> None:
         """What others report at the border reaches origin communities later and slowly."""
@@ -124,45 +125,46 @@ class OriginCommunities(Agent):
         return at, stopped
 
     def journey(self, belief: np.ndarray, at: Circumstances, stopped: np.ndarray) -> np.ndarray:
-        """Each class's expected value of setting out: at the border, the best of its options or
+        """Each class's expected value of setting out (belief's last axis is a class's six beliefs;
+        a leading axis may hold several sets of beliefs): at the border, the best of its options or
         going home (a logit's expected best); stopped by Mexico on the way, back home; the
         journey's cost either way."""
         m, beh = self.model, self.model.beh
-        home = beh.home_value * (1.0 - self.claim)
+        home = np.broadcast_to(beh.home_value * (1.0 - self.claim), belief.shape[:-1])
         options = border_options(m.worth, beh, belief, claim=self.claim, risk=1.0, can_evade=self.evades, at=at)
-        there = expected_best(np.column_stack([options, home]), beh.choice_noise)
+        there = expected_best(np.concatenate([options, home[..., None]], axis=-1), beh.choice_noise)
         return (1.0 - stopped) * there + stopped * home - beh.journey_cost
 
     def value_classes(self) -> None:
         """Each class's values of setting out, waiting, staying (and applying for parole), for
-        someone free to return and for someone within a re-entry bar."""
+        someone free to return and for someone within a re-entry bar. Someone whose removal
+        order would be reinstated has a claim heard only at the reasonable-fear standard (the
+        rest are removed again), and may be prosecuted."""
         m, beh, levers = self.model, self.model.beh, self.model.levers
         ahead = m.info.upcoming(m.day, beh.anticipation_days)
         fear = (self.claim > levers.processing.fear_threshold).astype(np.intp)
         belief = self.heard[self.g, self.k, fear]
-        at, stopped = self.circumstances()
-        go = self.journey(belief, at, stopped)
-        stay = beh.home_value * (1.0 - self.claim)
-        drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration,
-        if ahead is not None:  # which may come after the announced change
-            effective, table = ahead
-            moved = outlook_array(table) - m.outlook_array  # what the new rules imply against today's
-            after = self.journey(np.clip(belief + moved[self.g, self.k, fear].reshape(-1, 6), 0.0, 1.0), at, stopped)
-            drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (after - go)
-        self.values = self.choice_values(go, drift, stay)
-        room = self.parole_room()
-        self.values[:, HOME.index(PAROLE)] = np.where([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes],
-                                                      m.worth.entry, -np.inf)
-        # Someone whose removal order would be reinstated: a claim is heard only at the
-        # reasonable-fear standard (the rest are removed again), and they may be prosecuted.
         screen, prosecution = reentry_outlook(levers)
         barred = belief.copy()
         for i in (0, 2):  # surrender and port: entry only through the narrower screening
             enter = np.where(fear == 1, np.minimum(belief[:, i], screen), belief[:, i])
             barred[:, i + 1] = np.minimum(1.0, belief[:, i + 1] + belief[:, i] - enter)
             barred[:, i] = enter
-        self.barred = self.choice_values(self.journey(barred, at, stopped) - prosecution * beh.prosecution_cost,
-                                         drift, stay)
+        beliefs = [belief, barred]
+        if ahead is not None:  # what the new rules imply against today's, for the journey after the change
+            effective, table = ahead
+            moved = outlook_array(table) - m.outlook_array
+            beliefs.append(np.clip(belief + moved[self.g, self.k, fear].reshape(-1, 6), 0.0, 1.0))
+        go = self.journey(np.stack(beliefs), *self.circumstances())
+        stay = beh.home_value * (1.0 - self.claim)
+        drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration,
+        if ahead is not None:  # which may come after the announced change
+            drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (go[2] - go[0])
+        self.values = self.choice_values(go[0], drift, stay)
+        room = self.parole_room()
+        self.values[:, HOME.index(PAROLE)] = np.where([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes],
+                                                      m.worth.entry, -np.inf)
+        self.barred = self.choice_values(go[1] - prosecution * beh.prosecution_cost, drift, stay)
 
     def choice_values(self, go: np.ndarray, drift, stay: np.ndarray) -> np.ndarray:
         """Setting out, waiting (and reconsidering with the journey's expected drift), staying;
@@ -172,61 +174,60 @@ class OriginCommunities(Agent):
         return np.column_stack([go, wait, stay, np.full_like(go, -np.inf)])
 
     # -- people ----------------------------------------------------------------------------
-    def newcomers(self, date) -> dict[tuple, int]:
-        """Today's people who start to consider leaving, added to their classes."""
+    def newcomers(self, date) -> np.ndarray:
+        """Today's people who start to consider leaving, drawn for every group and kind at once and
+        added to their classes; returns how many joined each class."""
         m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        fresh: dict[tuple, int] = {}
         size = 1 + p.family_two_adult_share + p.family_children_mean
+        means = np.zeros((len(GROUPS), len(KINDS)))
         for g, group in enumerate(GROUPS):
             rate = self.pressure.rate(group, date)
-            if rate <= 0:
-                continue
-            fam, uc = self.pressure.shares(group, date)
-            units = (rng.poisson(rate * max(0.0, 1 - fam - uc) / m.scale), rng.poisson(rate * fam / size / m.scale),
-                     rng.poisson(rate * uc / m.scale))
-            for k, n in enumerate(units):
-                if n == 0:
-                    continue
-                traits = self.traits(group, KINDS[k], int(n))
-                bins = np.minimum(self.bins - 1, (traits[0] * self.bins).astype(np.intp))
-                order = np.argsort(bins, kind="stable")
-                people = list(zip(*(column[order].tolist() for column in traits), strict=True))
-                start = 0
-                for b, count in enumerate(np.bincount(bins, minlength=self.bins).tolist()):
-                    if count:
-                        self.pool[(g, k, b)].extend(people[start:start + count])
-                        fresh[(g, k, b)] = count
-                        start += count
-                arrived = int((traits[3] + traits[4]).sum()) * m.scale
-                m.census.enter(State.CONSIDERING, arrived)
-                m.today["pressure"] += arrived
+            if rate > 0:
+                fam, uc = self.pressure.shares(group, date)
+                means[g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
+        units = rng.poisson(means / m.scale).ravel()
+        fresh = np.zeros(len(self.classes), dtype=np.intp)
+        n = int(units.sum())
+        if n == 0:
+            return fresh
+        g = np.repeat(np.arange(len(GROUPS)).repeat(len(KINDS)), units)
+        k = np.repeat(np.tile(np.arange(len(KINDS)), len(GROUPS)), units)
+        traits = self.traits(g, k, n)
+        cls = (g * len(KINDS) + k) * self.bins + np.minimum(self.bins - 1, (traits[0] * self.bins).astype(np.intp))
+        order = np.argsort(cls, kind="stable")
+        people = list(zip(*(column[order].tolist() for column in traits), strict=True))
+        fresh = np.bincount(cls, minlength=len(self.classes))
+        start = 0
+        for i in np.flatnonzero(fresh).tolist():
+            self.pool[self.classes[i]].extend(people[start:start + fresh[i]])
+            start += fresh[i]
+        arrived = int((traits[3] + traits[4]).sum()) * m.scale
+        m.census.enter(State.CONSIDERING, arrived)
+        m.today["pressure"] += arrived
         return fresh
 
-    def traits(self, group: str, kind: str, n: int) -> tuple[np.ndarray, ...]:
-        """n people's claim ~ Beta around the group's mean, risk tolerance ~ lognormal(0, spread),
-        patience ~ exponential, adults and children (arrays)."""
+    def traits(self, g: np.ndarray, k: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+        """n people's claim ~ Beta around their group's mean, risk tolerance ~ lognormal(0, spread),
+        patience ~ exponential, adults and children (by kind), given their groups and kinds."""
         m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        mean, conc = p.claim_mean[group], p.claim_concentration
-        claim = rng.beta(max(1e-3, conc * mean), max(1e-3, conc * (1 - mean)), n)
+        mean = np.array([p.claim_mean[group] for group in GROUPS])[g]
+        conc = p.claim_concentration
+        claim = rng.beta(np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))
         risk = rng.lognormal(0.0, p.risk_spread, n)
         patience = rng.exponential(m.beh.patience_days, n)
-        if kind == "family":
-            adults = 1 + (rng.random(n) < p.family_two_adult_share)
-            children = 1 + rng.poisson(p.family_children_mean - 1, n)
-        else:
-            adults, children = np.full(n, int(kind == "single")), np.full(n, int(kind == "uc"))
+        family = k == KINDS.index("family")
+        adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), k == KINDS.index("single"))
+        children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), k == KINDS.index("uc"))
         return claim, risk, patience, adults.astype(np.intp), children.astype(np.intp)
 
     def claim_class(self, claim: float) -> int:
         return min(self.bins - 1, int(claim * self.bins))
 
-    def decide_class(self, c: tuple, fresh: int, n: int, counts: dict) -> None:
-        """Today's newcomers and the others who reconsider (n in all) act on their choices."""
-        m, pool = self.model, self.pool[c]
+    def decide_class(self, i: int, fresh: int, n: int, counts: dict) -> list[tuple[int, tuple]]:
+        """Today's newcomers and the others who reconsider (n in all) of class i act on their
+        choices; returns those who set out, with their class."""
+        m, pool = self.model, self.pool[self.classes[i]]
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
-        g, k, _ = c
-        if counts[GO]:
-            self.set_out(GROUPS[g], KINDS[k], deciding[:counts[GO]])
         rest = deciding[counts[GO]:]
         for person in rest[:counts.get(PAROLE, 0)]:
             if not self.paroled(person):
@@ -237,47 +238,59 @@ class OriginCommunities(Agent):
             m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
             m.today["stayed_home"] += people
         pool.extend(rest[counts[STAY]:])
+        return [(i, person) for person in deciding[:counts[GO]]]
 
-    def set_out(self, group: str, kind: str, persons: list[tuple]) -> None:
-        """People of one class at home set out: from here on traveller agents, each on its way to a
-        border city drawn from today's routes."""
-        m = self.model
-        routes = m.route_weights[group]
-        cities = np.minimum(len(routes) - 1, np.searchsorted(routes, m.rng.random(len(persons)) * routes[-1], "right"))
-        arrival = m.day + 1 + np.floor(m.rng.exponential(m.beh.travel_days, len(persons))).astype(np.intp)
+    def set_out(self, leaving: list[tuple[int, tuple]]) -> None:
+        """Today's leavers (class, person) set out: from here on traveller agents, each on its way
+        to a border city drawn from its group's routes today."""
+        if not leaving:
+            return
+        m, n = self.model, len(leaving)
+        groups = self.g[[i for i, _ in leaving]]
+        # One draw for everyone: each group's cumulative route weights, scaled to 1 and shifted by
+        # the group's index, make one sorted table to look every leaver's city up in.
+        cumulative = np.array([m.route_weights[group] for group in GROUPS])
+        table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
+        cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
+        cities = np.clip(cities, 0, cumulative.shape[1] - 1)
+        arrival = m.day + 1 + np.floor(m.rng.exponential(m.beh.travel_days, n)).astype(np.intp)
         people = 0
-        for (claim, risk, patience, adults, children), city, day in zip(persons, cities.tolist(), arrival.tolist(),
-                                                                        strict=True):
-            if kind == "family":
-                t = Family(m, group, claim, risk, patience, adults=adults, children=children)
+        for (i, (claim, risk, patience, adults, children)), city, day in zip(leaving, cities.tolist(), arrival.tolist(),
+                                                                             strict=True):
+            group, kind, _ = self.classes[i]
+            if kind == FAMILY:
+                t = Family(m, GROUPS[group], claim, risk, patience, adults=adults, children=children)
             else:
-                t = TRAVELLER[kind](m, group, claim, risk, patience)
+                t = TRAVELLER[kind](m, GROUPS[group], claim, risk, patience)
             t.start_journey(city, day)
             people += t.people
         m.census.split(State.CONSIDERING, people)  # the same people, now counted by the agents
         m.today["departures"] += people
-        m.events["departures"] += len(persons)
+        m.events["departures"] += n
 
-    def reconsider(self, t) -> None:
-        """Someone removed to the origin, or moved south by Mexico, decides again whether to go
-        north: the same values as their class at home (parole aside)."""
+    def reconsider(self, returned: list) -> None:
+        """People removed to the origin, or moved south by Mexico, whose time to reconsider has
+        come decide again whether to go north: with the same values as their class at home
+        (parole aside), or, within a re-entry bar, the values of someone barred."""
+        if not returned:
+            return
         m = self.model
-        i = self.index[(t.g, t.k, self.claim_class(t.claim))]
-        values = self.values[i] if t.barred_until < m.day or t.kind == "uc" else self.barred[i]
-        choice = logit(m.random, {h: v for h, v in zip(HOME, values.tolist(), strict=True) if h != PAROLE},
-                       m.beh.choice_noise)
-        if choice == GO:
-            m.today["departures"] += t.people
-            m.events["departures"] += 1
-            t.set_out()
-        elif choice == WAIT:
-            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.home_reconsider_days)), t,
-                           "reconsider_home")
-        else:
-            if t.state == State.TRANSFERRED_SOUTH:
-                m.today["gave_up"] += t.people
-                t.move(State.GAVE_UP)
-            t.retire()  # removed people who stay home remain counted as removed
+        rows = np.array([self.index[(t.g, t.k, self.claim_class(t.claim))] for t in returned])
+        barred = np.array([t.barred_until >= m.day and t.kind != "uc" for t in returned])
+        values = np.where(barred[:, None], self.barred[rows], self.values[rows])[:, :HOME.index(PAROLE)]
+        for t, choice in zip(returned, draw_choices(m.rng, values, m.beh.choice_noise).tolist(), strict=True):
+            if HOME[choice] == GO:
+                m.today["departures"] += t.people
+                m.events["departures"] += 1
+                t.set_out()
+            elif HOME[choice] == WAIT:
+                m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.home_reconsider_days)), t,
+                               "reconsider_home")
+            else:
+                if t.state == State.TRANSFERRED_SOUTH:
+                    m.today["gave_up"] += t.people
+                    t.move(State.GAVE_UP)
+                t.retire()  # removed people who stay home remain counted as removed
 
     # -- parole ----------------------------------------------------------------------------
     def parole_room(self) -> float:

@@ -20,6 +20,9 @@ from model.policy import Option
 from model.states import State
 
 IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
+IN_CITY_STATE = [s in IN_CITY for s in State]
+GROUP_INDEX = {group: g for g, group in enumerate(GROUPS)}
+KIND_INDEX = {kind: k for k, kind in enumerate(KINDS)}
 SLOT = {Option.SURRENDER: 0, Option.PORT: 1, Option.APPOINTMENT: 2}
 """Where each option's (enter, far) belief sits in `Traveller.belief`."""
 
@@ -59,7 +62,7 @@ class Traveller(Agent):
 
     def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1):
         super().__init__(model)
-        self.group, self.g, self.k = group, GROUPS.index(group), KINDS.index(self.kind)
+        self.group, self.g, self.k = group, GROUP_INDEX[group], KIND_INDEX[self.kind]
         self.size = size  # people in the unit (a family's members; 1 otherwise)
         self.people = size * model.scale
         self.spot: int | None = SOUTH
@@ -93,11 +96,15 @@ class Traveller(Agent):
 
     def move(self, state: State) -> None:
         m = self.model
-        m.census.move(self.state, state, self.people)
-        if self.state in IN_CITY:
-            m.in_city.discard(self)
-        if state in IN_CITY:
-            m.in_city.add(self)
+        old = self.state
+        census = m.census.people
+        census[old] -= self.people
+        census[state] += self.people
+        if IN_CITY_STATE[old] != IN_CITY_STATE[state]:  # into or out of a city where Mexico's sweeps look
+            if IN_CITY_STATE[state]:
+                m.in_city.add(self)
+            else:
+                m.in_city.discard(self)
         self.state = state
 
     def retire(self) -> None:
@@ -124,16 +131,12 @@ class Traveller(Agent):
         self.city, self.spot = city, SOUTH
         self.model.calendar.add(arrival, self, "arrive")
 
-    def arrive(self) -> bool:
-        """Reach the border city, unless Mexican authorities stop the trip on the way."""
-        m = self.model
-        if m.mexico.interdicts(self):
-            return False
+    def reach_city(self) -> None:
+        """Reach the border city (past Mexico's checkpoints: `MexicanAuthority.checkpoints`)."""
         self.place_in_city(self.city)
         self.move(State.STAGING)
         if self.belief is None:
-            self.belief = list(self.shared_belief())
-        return True
+            self.belief = self.shared_belief()
 
     # -- deciding ------------------------------------------------------------------
     def shared_belief(self) -> list[float]:

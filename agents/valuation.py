@@ -87,33 +87,45 @@ def can_evade(group: str, kind: str) -> bool:
     return kind != "uc" or group == "mx"
 
 
+ENTER = [0, 0, 2, 4]
+FAR = [1, 1, 3, 5]
+"""The belief columns each way of trying to enter is judged by (evading: as surrendering, when caught)."""
+
+
 def border_options(worth: Worth, beh, belief: np.ndarray, *, claim, risk, can_evade,
                    at: Circumstances) -> np.ndarray:
     """The value of each way of trying to enter, columns in `Choice` order (surrender, evade,
-    port, appointment), minus infinity where it is not open. `belief` has one row per decider
-    with (enter, far) for surrender, port and appointment."""
+    port, appointment), minus infinity where it is not open. `belief`'s last axis holds a
+    decider's (enter, far) for surrender, port and appointment; its other axes are the deciders'
+    (the traits and circumstances broadcast against them). The four are valued in one pass: a
+    day's arrays are short, so the number of array operations is what costs."""
     b = np.asarray(belief, dtype=float)
-    home = beh.home_value * (1.0 - claim)
+    shape = b.shape[:-1]
+    home = np.broadcast_to(beh.home_value * (1.0 - claim), shape)
     danger = beh.danger_weight / risk
-    surrender = worth.attempt(-beh.surrender_danger * danger * at.danger_here, b[:, 0], b[:, 1], home)
     got_away = beh.entry_value * (1.0 - beh.claim_value * claim)
-    evade = worth.attempt((1 - at.evade_catch) * got_away - danger * at.evade_danger - beh.evade_cost,
-                          b[:, 0], b[:, 1], home, caught=at.evade_catch)
-    port = worth.attempt(-at.day_cost * at.port_wait, b[:, 2], b[:, 3], home)
-    appointment = worth.attempt(-at.day_cost * at.appointment_wait, b[:, 4], b[:, 5], home)
-    shape = (b.shape[0],)
-    return np.stack([np.broadcast_to(surrender, shape),
-                     np.where(can_evade, evade, -np.inf),
-                     np.where(np.isnan(at.port_wait), -np.inf, port),
-                     np.where(at.appointment_wait < at.days_left, appointment, -np.inf)], axis=1)
+    gain = np.empty((*shape, 4))
+    gain[..., 0] = -beh.surrender_danger * danger * at.danger_here
+    gain[..., 1] = (1 - at.evade_catch) * got_away - danger * at.evade_danger - beh.evade_cost
+    gain[..., 2] = -at.day_cost * at.port_wait
+    gain[..., 3] = -at.day_cost * at.appointment_wait
+    caught = np.ones((*shape, 4))
+    caught[..., 1] = at.evade_catch
+    values = worth.attempt(gain, b[..., ENTER], b[..., FAR], home[..., None], caught=caught)
+    closed = np.zeros((*shape, 4), dtype=bool)
+    closed[..., 1] = ~np.asarray(can_evade)
+    closed[..., 2] = np.isnan(at.port_wait)
+    closed[..., 3] = ~(at.appointment_wait < at.days_left)
+    values[closed] = -np.inf
+    return values
 
 
 def expected_best(values: np.ndarray, noise: float) -> np.ndarray:
-    """The expected value of the best of several options (a row each) chosen by a logit with
-    this noise (the log-sum-exp): what a set of options is worth before one knows which one
+    """The expected value of the best of several options (along the last axis) chosen by a logit
+    with this noise (the log-sum-exp): what a set of options is worth before one knows which one
     will suit."""
-    top = values.max(axis=1)
-    return top + noise * np.log(np.exp((values - top[:, None]) / noise).sum(axis=1))
+    top = values.max(axis=-1, keepdims=True)
+    return (top + noise * np.log(np.exp((values - top) / noise).sum(axis=-1, keepdims=True)))[..., 0]
 
 
 def logit_chances(values: np.ndarray, noise: float) -> np.ndarray:

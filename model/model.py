@@ -116,13 +116,12 @@ class BorderModel(Model):
         """People considering leaving, and people back home after a removal or moved south,
         decide whether to set out (see agents/origin.py)."""
         self.origins.day()
-        for t in returned:
-            self.origins.reconsider(t)
+        self.origins.reconsider(returned)
 
     def move_in_mexico(self, arriving: list) -> list:
         self.mexico.sweep_cities()
         self.crowding = self.city_crowding()
-        return [t for t in arriving if t.arrive()]
+        return self.mexico.checkpoints(arriving)
 
     def decide(self, deciding: list, in_mpp: list) -> None:
         self.events["decisions"] += len(deciding) + len(in_mpp)

@@ -4,11 +4,22 @@ tells others about). The rules are in `model.policy`; this module carries them o
 
 from __future__ import annotations
 
+from functools import cache
+
 from model.policy import (
     ENTERED, FAR, Option, Outcome, bar_end, counted, disposition, ice_intake, prosecuted, reinstated,
 )
 from model.records import KIND_TO_DEMOGRAPHIC
 from model.states import State
+
+
+@cache
+def tally(channel: str, kind: str, group: str, sector: str | None) -> tuple[str, ...]:
+    """The daily columns an encounter counts in: by component, demographic, group and sector."""
+    columns = [f"encounters_{channel}", f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}", f"encounters_{group}"]
+    if channel == "usbp":
+        columns.append(f"encounters_usbp_{sector}")
+    return tuple(columns)
 
 
 class Processing:
@@ -22,14 +33,10 @@ class Processing:
     def encounter(self, t, channel: str, option: int, sector: str | None, appointment: bool = False) -> None:
         m, today = self.model, self.model.today
         people = t.people
-        demog = KIND_TO_DEMOGRAPHIC[t.counted_as]
-        today[f"encounters_{channel}"] += people
-        today[f"encounters_{channel}_{demog}"] += people
-        today[f"encounters_{t.group}"] += people
-        if channel == "usbp":
-            today[f"encounters_usbp_{sector}"] += people
-            if counted(m.levers, t.counted_as, t.group):
-                today["counted_encounters"] += people
+        for column in tally(channel, t.counted_as, t.group, sector):
+            today[column] += people
+        if channel == "usbp" and counted(m.levers, t.counted_as, t.group):
+            today["counted_encounters"] += people
         if m.day - t.last_encounter <= 365:
             today["repeat_encounters"] += people
         else:
@@ -96,13 +103,12 @@ class Processing:
         bar = bar_end(m.levers, m.day, t.counted_as, outcome)
         if bar is not None:
             t.barred_until = bar
-        city = m.return_city(t)
         if outcome == Outcome.EXPEL_MEXICO:
             today["expulsions"] += people
-            t.back_in_mexico(State.AFTER_EXPULSION, city)
+            t.back_in_mexico(State.AFTER_EXPULSION, m.return_city(t))
         elif outcome == Outcome.RETURN_MEXICO:
             today["removals"] += people
-            t.back_in_mexico(State.AFTER_EXPULSION, city)
+            t.back_in_mexico(State.AFTER_EXPULSION, m.return_city(t))
         elif outcome == Outcome.EXPEL_ORIGIN:
             today["expulsions"] += people
             t.removed(State.REMOVED)
@@ -111,7 +117,7 @@ class Processing:
             t.removed(State.REMOVED)
         elif outcome == Outcome.MPP:
             today["mpp_enrollments"] += people
-            t.back_in_mexico(State.MPP, city)
+            t.back_in_mexico(State.MPP, m.return_city(t))
         elif outcome == Outcome.HHS:
             today["uc_referrals"] += people
             t.move(State.HHS)

@@ -54,18 +54,20 @@ def test_a_loosening_raises_departures(title8):
 
 
 def test_an_announced_tightening_brings_a_surge_before_its_date(title8):
-    """Two seeds, each the same run with the change announced 60 days ahead or not announced."""
+    """Six seeds, each the same run with the change announced 60 days ahead or not announced. The
+    surge is about 5% of the window's departures; one seed's departures vary by about 4% once the
+    runs part, so the seeds are summed."""
     effective, known = START + dt.timedelta(days=100), START + dt.timedelta(days=40)
     weighed = 100 - title8.behaviour.anticipation_days  # from when the change weighs on decisions
     before = {"announced": 0.0, "unannounced": 0.0}
-    for seed in (5, 6):
+    for seed in range(5, 11):
         scenario = title8.with_values({"run.seed": seed})
         unannounced = daily(with_events(scenario, TimelineEvent(effective, CLOSE, "closure")))
         announced = daily(with_events(scenario, TimelineEvent(effective, CLOSE, "closure", known)))
         assert departures(announced, 0, 40) == departures(unannounced, 0, 40)
         before["announced"] += departures(announced, weighed, 100)
         before["unannounced"] += departures(unannounced, weighed, 100)
-    assert before["announced"] > 1.05 * before["unannounced"]
+    assert before["announced"] > 1.03 * before["unannounced"]
 
 
 def test_announcing_a_change_that_changes_nothing_moves_little(title8):
