@@ -13,10 +13,10 @@ import signal
 import sys
 from dataclasses import fields
 
-from experiments.errors import ExperimentError, Stopped, Terminated, interrupted_code
+from experiments.errors import ExperimentError, Stopped, Terminated, UsageError, interrupted_code
 from experiments.summaries import describe
 from model.params import SECTIONS
-from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
+from model.scenario import ScenarioError, load, named_scenarios
 from viz import APP_SCENARIO
 
 DEFAULT_SCENARIO = "historical"
@@ -53,10 +53,6 @@ Then `borderflow sensitivity DIR` for sobol and morris designs.
 
 Outputs (summary statistics of each run):
 """ + describe()
-
-
-class UsageError(Exception):
-    """A bad command line that argparse cannot see (e.g. --days 0)."""
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -170,27 +166,6 @@ def add_span_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
 
 
 # -- run ------------------------------------------------------------------------------------
-def configure(args: argparse.Namespace):
-    """The scenario with the command line's changes applied, all checked together."""
-    return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
-                    seed=args.seed, scale=args.scale)
-
-
-def override(scenario, values: dict, *, days=None, start=None, end=None, seed=None, scale=None):
-    """`scenario` with `values` and the span flags applied (the flags win), all checked together."""
-    if days is not None and days <= 0:
-        raise UsageError(f"--days must be at least 1, got {days}")
-    flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
-    values = {**values, **{k: v for k, v in flags.items() if v is not None}}
-    if days is not None:
-        first = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
-        try:
-            values["run.end"] = first + dt.timedelta(days=days - 1)
-        except OverflowError:
-            raise UsageError(f"--days {days} runs past the last possible date") from None
-    return scenario.with_values(values)
-
-
 def summary(daily, out: str) -> str:
     usbp, ofo = daily["encounters_usbp"].sum(), daily["encounters_ofo"].sum()
     closed = int(daily["closure_active"].sum())
@@ -202,6 +177,7 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from experiments.output import OutputError, Staging, write
+    from experiments.overrides import configure
     from model.model import BorderModel
 
     scenario = configure(args)
