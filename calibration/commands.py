@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from calibration.data import FIRST_MONTH, LAST_MONTH
+from calibration.window import FIRST_MONTH, LAST_MONTH
 from experiments.errors import UsageError
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

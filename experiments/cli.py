@@ -2,6 +2,11 @@
 
 Every bad input ends with exit status 2 and one line on stderr starting `borderflow: error:`;
 a run writes its outputs only when all of them are complete (see experiments.output).
+
+This module is wiring only: it parses the command line and hands each command to the modules
+that do the work, importing them inside the command's handler. So `borderflow --help` answers
+without loading numpy, pandas or Mesa, and a command loads only what it uses (`run` no Solara,
+Dask or SALib). Nothing in the library imports this module.
 """
 
 from __future__ import annotations
@@ -16,7 +21,6 @@ from dataclasses import fields
 from experiments.errors import ExperimentError, Stopped, Terminated, UsageError, interrupted_code
 from experiments.summaries import describe
 from model.params import SECTIONS
-from model.scenario import ScenarioError, load, named_scenarios
 from viz import APP_SCENARIO
 
 DEFAULT_SCENARIO = "historical"
@@ -249,6 +253,8 @@ def cmd_sensitivity(args: argparse.Namespace, argv: list[str]) -> int:
 
 # -- scenarios and params -------------------------------------------------------------------
 def cmd_scenarios(args: argparse.Namespace, argv: list[str]) -> int:
+    from model.scenario import ScenarioError, load, named_scenarios
+
     named = named_scenarios()
     if not named:
         print("no named scenarios (experiments/scenarios/*.toml)")
@@ -337,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `borderflow`; returns the exit status (argparse exits by itself)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    from model.scenario import ScenarioError  # after parsing: --help and argparse's errors need no numpy
+
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args, argv)
@@ -358,3 +366,7 @@ def main(argv: list[str] | None = None) -> int:
 def _terminate(signum, frame) -> None:
     """SIGTERM unwinds like Ctrl-C, so staged outputs are removed and finished runs are kept."""
     raise Terminated()
+
+
+if __name__ == "__main__":  # python -m experiments.cli, e.g. with -X importtime
+    sys.exit(main())
