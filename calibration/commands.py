@@ -6,7 +6,8 @@ import argparse
 import re
 import sys
 
-from calibration.data import FIRST_MONTH, LAST_MONTH
+from calibration.window import FIRST_MONTH, LAST_MONTH
+from experiments.errors import UsageError
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -67,7 +68,6 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
 
     from calibration import fit
     from calibration.calibrate import calibrate, fit_document, write_fit
-    from experiments.cli import UsageError
     from experiments.output import OutputError, Staging
     from model.scenario import load
 
@@ -98,7 +98,6 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
     from calibration.validate import validate
-    from experiments.cli import UsageError
     from experiments.output import OutputError, Staging
 
     try:

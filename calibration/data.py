@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from calibration.window import FIRST_MONTH, LAST_MONTH
 from model.border import SECTORS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
-FIRST_MONTH, LAST_MONTH = "2018-10", "2024-05"
-"""The data window: the model starts in October 2018 and is fitted on nothing later than May 2024."""
 
 DEMOGRAPHIC = {"single_adults": "single_adults", "family_unit_individuals": "family_members",
                "accompanied_minors": "family_members", "uc_single_minors": "uc"}

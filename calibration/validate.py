@@ -21,9 +21,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
-from calibration.data import FIRST_MONTH, LAST_MONTH  # noqa: E402
 from calibration.fit import monthly_run  # noqa: E402
 from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
+from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
 
 HELD_OUT = ("2023-06", "2024-05")

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 from experiments.backends import backend
 from experiments.errors import ExperimentError
 from experiments.output import scenario_toml
+from experiments.overrides import configure, override
 from experiments.plots import THOUSANDS
 from experiments.runs import Run
 from experiments.summaries import summarise
@@ -55,8 +56,6 @@ def plan(scenarios: list[Scenario], replicates: int, seed: int, changed: Iterabl
 
 
 def plan_from_args(args: argparse.Namespace) -> list[Run]:
-    from experiments.cli import configure
-
     if args.replicates < 1:
         raise ExperimentError(f"--replicates must be at least 1, got {args.replicates}")
     if len(set(args.scenarios)) != len(args.scenarios):
@@ -158,7 +157,6 @@ def batch_run(scenario: str | Scenario = "baseline", parameters: Mapping[str, An
     Returns one dict per run and kept day: RunId, iteration, Step (day), the parameters,
     seed, the summary statistics of the whole run and the day's columns. A run that fails
     gives one dict with its error instead."""
-    from experiments.cli import override
     from tqdm import tqdm
 
     base = load(scenario) if isinstance(scenario, str) else scenario

@@ -2,6 +2,11 @@
 
 Every bad input ends with exit status 2 and one line on stderr starting `borderflow: error:`;
 a run writes its outputs only when all of them are complete (see experiments.output).
+
+This module is wiring only: it parses the command line and hands each command to the modules
+that do the work, importing them inside the command's handler. So `borderflow --help` answers
+without loading numpy, pandas or Mesa, and a command loads only what it uses (`run` no Solara,
+Dask or SALib). Nothing in the library imports this module.
 """
 
 from __future__ import annotations
@@ -13,10 +18,9 @@ import signal
 import sys
 from dataclasses import fields
 
-from experiments.errors import ExperimentError, Stopped, Terminated, interrupted_code
+from experiments.errors import ExperimentError, Stopped, Terminated, UsageError, interrupted_code
 from experiments.summaries import describe
 from model.params import SECTIONS
-from model.scenario import ScenarioError, check_value, load, named_scenarios, parse_set
 from viz import APP_SCENARIO
 
 DEFAULT_SCENARIO = "historical"
@@ -53,10 +57,6 @@ Then `borderflow sensitivity DIR` for sobol and morris designs.
 
 Outputs (summary statistics of each run):
 """ + describe()
-
-
-class UsageError(Exception):
-    """A bad command line that argparse cannot see (e.g. --days 0)."""
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -170,27 +170,6 @@ def add_span_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
 
 
 # -- run ------------------------------------------------------------------------------------
-def configure(args: argparse.Namespace):
-    """The scenario with the command line's changes applied, all checked together."""
-    return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
-                    seed=args.seed, scale=args.scale)
-
-
-def override(scenario, values: dict, *, days=None, start=None, end=None, seed=None, scale=None):
-    """`scenario` with `values` and the span flags applied (the flags win), all checked together."""
-    if days is not None and days <= 0:
-        raise UsageError(f"--days must be at least 1, got {days}")
-    flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
-    values = {**values, **{k: v for k, v in flags.items() if v is not None}}
-    if days is not None:
-        first = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
-        try:
-            values["run.end"] = first + dt.timedelta(days=days - 1)
-        except OverflowError:
-            raise UsageError(f"--days {days} runs past the last possible date") from None
-    return scenario.with_values(values)
-
-
 def summary(daily, out: str) -> str:
     usbp, ofo = daily["encounters_usbp"].sum(), daily["encounters_ofo"].sum()
     closed = int(daily["closure_active"].sum())
@@ -202,6 +181,7 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from experiments.output import OutputError, Staging, write
+    from experiments.overrides import configure
     from model.model import BorderModel
 
     scenario = configure(args)
@@ -273,6 +253,8 @@ def cmd_sensitivity(args: argparse.Namespace, argv: list[str]) -> int:
 
 # -- scenarios and params -------------------------------------------------------------------
 def cmd_scenarios(args: argparse.Namespace, argv: list[str]) -> int:
+    from model.scenario import ScenarioError, load, named_scenarios
+
     named = named_scenarios()
     if not named:
         print("no named scenarios (experiments/scenarios/*.toml)")
@@ -361,6 +343,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of `borderflow`; returns the exit status (argparse exits by itself)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
+    from model.scenario import ScenarioError  # after parsing: --help and argparse's errors need no numpy
+
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
         return args.handler(args, argv)
@@ -382,3 +366,7 @@ def main(argv: list[str] | None = None) -> int:
 def _terminate(signum, frame) -> None:
     """SIGTERM unwinds like Ctrl-C, so staged outputs are removed and finished runs are kept."""
     raise Terminated()
+
+
+if __name__ == "__main__":  # python -m experiments.cli, e.g. with -X importtime
+    sys.exit(main())

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments.overrides import override
 from experiments.runs import Run, simulate
 from experiments.summaries import STATISTICS, check_names, summarise
 from model.scenario import Scenario, ScenarioError, check_key, load
@@ -78,8 +79,6 @@ def borderflow_model(scenario: str | Scenario = "baseline", *, uncertainties: di
     `uncertainties` and `levers` map scenario keys to (low, high), a list of categories, or,
     for true/false parameters, anything (both values are explored)."""
     import ema_workbench as ema
-
-    from experiments.cli import override
 
     base = override(load(scenario) if isinstance(scenario, str) else scenario, {}, days=days, scale=scale)
     names = check_names(outcomes or list(STATISTICS))

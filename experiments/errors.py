@@ -1,7 +1,12 @@
-"""How an experiment ends badly: refused before it starts, or stopped part-way (resumable).
+"""How a command or an experiment ends badly: refused before it starts, or stopped part-way (resumable).
 
-Kept free of heavy imports so the command line can catch them without loading pandas.
+Kept free of heavy imports so the command line can catch them without loading pandas, and apart
+from the command line so that library modules can raise them without importing it.
 """
+
+
+class UsageError(Exception):
+    """A bad command line that argparse cannot see (e.g. --days 0, an --out that cannot be written). One line."""
 
 
 class ExperimentError(ValueError):

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import ExperimentError
+from experiments.overrides import override
 from experiments.runs import Run
 from experiments.summaries import STATISTICS, check_names
 from model.scenario import Scenario, ScenarioError, check_key, load, named_scenarios
@@ -93,8 +94,6 @@ class Spec:
 
     def scenario(self) -> Scenario:
         """The base scenario with [run] and [set] applied."""
-        from experiments.cli import override
-
         name = self.data["scenario"]
         if name not in named_scenarios() and (self.folder / name).is_file():
             name = str(self.folder / name)

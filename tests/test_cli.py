@@ -327,3 +327,47 @@ def test_the_next_run_removes_what_a_killed_run_left(scenario_file, tmp_path, ca
     code, _, err = cli(run_args(scenario_file, tmp_path / "out"), capsys)
     assert code == 0, err
     assert not stale.exists() and live.exists()
+
+
+# -- what a command loads -------------------------------------------------------------------
+LOADED = """\
+import sys
+from experiments.cli import main
+try:
+    code = main(sys.argv[1:])
+except SystemExit as exit_:
+    code = exit_.code
+print(*sorted(sys.modules), file=sys.stderr)
+sys.exit(code)
+"""
+"""`borderflow ARGV` in a fresh interpreter that then lists, on its last stderr line, every module loaded."""
+NOT_FOR_RUN = ("solara", "dask", "distributed", "SALib", "playwright", "pyabc", "ema_workbench", "ipywidgets",
+               "calibration.data", "experiments.sweep", "experiments.backends", "viz.app")
+"""The browser app, Dask, sensitivity analysis, the browser test's driver, the calibration and EMA
+libraries, and the project's modules that only other commands use."""
+
+
+def among(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    """The modules that are one of `names` or inside one of them."""
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def loaded(*argv) -> set[str]:
+    done = subprocess.run([sys.executable, "-c", LOADED, *map(str, argv)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(done.stderr.splitlines()[-1].split())
+
+
+def test_run_loads_only_what_a_run_uses(scenario_file, tmp_path):
+    modules = loaded(*run_args(scenario_file, tmp_path / "out"), "--quiet")
+    assert {"mesa", "model.model", "experiments.output"} <= modules  # the list is the run's own
+    assert among(modules, NOT_FOR_RUN) == []
+    assert (tmp_path / "out" / "daily.csv").is_file()
+
+
+def test_help_loads_no_numerical_library():
+    """`borderflow --help` answers at once: no numpy, pandas, Mesa or matplotlib behind it."""
+    modules = loaded("--help")
+    assert "experiments.cli" in modules
+    assert among(modules, ("numpy", "pandas", "mesa", "matplotlib", "scipy", *NOT_FOR_RUN)) == []
