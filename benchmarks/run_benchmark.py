@@ -5,6 +5,13 @@ Usage: python benchmarks/run_benchmark.py [SCENARIO] [--scale K] [--seed S]
 Prints wall time, peak memory (resident set, from the operating system), agents created,
 and person-days simulated per second (people in the model on each day, summed over days,
 divided by the wall time). The README quotes its output for the default run.
+
+It also prints the run's agent-events (departures, arrivals, decisions, reconsiderations,
+crossings and book-outs: `model.events`) and their rate over the same wall time, which covers
+the model only (building it and running it). Right after the run, in the same process, it
+measures Mesa's reference rate, the agent-steps per second of Mesa's Boltzmann wealth example
+(see benchmarks/reference.py), and prints the ratio of the two: what an agent-event costs here
+against what an agent-step costs in the simplest Mesa model, on this machine at this moment.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.reference import boltzmann_rate  # noqa: E402
 from model.model import BorderModel  # noqa: E402
 from model.scenario import load  # noqa: E402
 from model.states import EXITS, State  # noqa: E402
@@ -46,6 +54,14 @@ def main() -> None:
     print(f"peak memory   {peak_mib:.0f} MiB")
     print(f"agents        {model.agent_id_counter - 1:,} created, {len(model.agents):,} alive at the end")
     print(f"person-days   {person_days:,.0f} simulated, {person_days / wall:,.0f} per second")
+    events = sum(model.events.values())
+    rate = events / wall
+    kinds = ", ".join(f"{n:,} {kind.replace('_', '-')}" for kind, n in model.events.most_common())
+    print(f"agent-events  {events:,} ({kinds})")
+    print(f"event rate    {rate:,.0f} agent-events per second of model time")
+    reference = boltzmann_rate()
+    print(f"reference     {reference:,.0f} agent-steps per second (Mesa's Boltzmann wealth, CellAgent, same process)")
+    print(f"ratio         {rate / reference:.3f} (agent-events per second / Mesa agent-steps per second)")
 
 
 if __name__ == "__main__":
