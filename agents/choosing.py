@@ -34,14 +34,10 @@ class Deciders:
     def __init__(self, model, travellers: list):
         n = len(travellers)
         self.travellers = travellers
-        self.g = np.fromiter((t.g for t in travellers), np.intp, n)
-        self.k = np.fromiter((t.k for t in travellers), np.intp, n)
-        self.city = np.fromiter((t.city for t in travellers), np.intp, n)
-        self.claim = np.fromiter((t.claim for t in travellers), float, n)
-        self.risk = np.fromiter((t.risk for t in travellers), float, n)
-        self.days_left = np.fromiter((t.patience - t.waited for t in travellers), float, n)
-        self.children = np.fromiter((getattr(t, "children", 0) if t.kind == "family" else 0
-                                     for t in travellers), np.intp, n)
+        traits = np.array([(t.g, t.k, t.city, t.children, t.claim, t.risk, t.patience - t.waited)
+                           for t in travellers], dtype=float).reshape(n, 7)
+        self.g, self.k, self.city, self.children = traits[:, :4].astype(np.intp).T
+        self.claim, self.risk, self.days_left = traits[:, 4:].T
         self.fear = (self.claim > model.levers.processing.fear_threshold).astype(np.intp)
         self.belief = np.array([t.belief for t in travellers], dtype=float).reshape(n, 6)
 
@@ -55,17 +51,14 @@ def decide(model, travellers: list) -> None:
     d.belief += beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)  # toward what others report
     values, awaited = option_values(m, d)
     chosen = draw_choices(m.rng, values, beh.choice_noise)
-    if awaited is None:
-        for t, belief, choice in zip(travellers, d.belief.tolist(), chosen.tolist(), strict=True):
-            t.belief = belief
-            t.awaited = None
-            t.act(choice)
-        return
-    for t, belief, choice, until in zip(travellers, d.belief.tolist(), chosen.tolist(), awaited.tolist(),
-                                        strict=True):
+    for t, belief in zip(travellers, d.belief.tolist(), strict=True):
         t.belief = belief
-        t.awaited = until if until >= 0 else None
-        t.act(choice)
+    if awaited is None:
+        for t, choice in zip(travellers, chosen.tolist(), strict=True):
+            t.act(choice)
+    else:
+        for t, choice, until in zip(travellers, chosen.tolist(), awaited.tolist(), strict=True):
+            t.act(choice, until if until >= 0 else None)
 
 
 def circumstances(m, d: Deciders) -> Circumstances:

@@ -25,9 +25,9 @@ class Family(Traveller):
     def counted_as(self) -> str:
         return "family" if self.children else "single"
 
-    def act(self, choice: int) -> None:
+    def act(self, choice: int, awaited: int | None = None) -> None:
         if choice != SEND_CHILD:
-            super().act(choice)
+            super().act(choice, awaited)
             return
         m = self.model
         moved = self.children * m.scale

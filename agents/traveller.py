@@ -59,6 +59,8 @@ class Traveller(Agent):
     looks people up by cell, and the bookkeeping cost more than the rest of a move."""
 
     kind = "single"
+    children = 0
+    """Children a family can send on alone (a family's own count; none for anyone else)."""
 
     def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1):
         super().__init__(model)
@@ -74,7 +76,6 @@ class Traveller(Agent):
         self.waited = 0.0  # days spent waiting in Mexico on this journey
         self.encounters, self.last_encounter = 0, -10**6
         self.hearing_day = None
-        self.awaited: int | None = None  # the day of an announced change this traveller waits for
         self.barred_until = -1  # last day of the re-entry bar of a removal order (model.policy.bar_end)
         model.census.enter(self.state, self.people)
 
@@ -143,7 +144,7 @@ class Traveller(Agent):
         """What others of this group and kind report about each option, shrunk toward what the
         rules imply (the model reads the news once a day)."""
         m = self.model
-        return m.shared[self.g, self.k, int(self.claim > m.levers.processing.fear_threshold)].tolist()
+        return list(m.shared_lists[self.g][self.k][self.claim > m.levers.processing.fear_threshold])
 
     def choose_city(self) -> int:
         """Route choice: the group's usual corridors, tilted toward sectors where crossers get
@@ -171,7 +172,9 @@ class Traveller(Agent):
         self.belief[i] += w * ((1.0 if entered else 0.0) - self.belief[i])
         self.belief[i + 1] += w * ((1.0 if far else 0.0) - self.belief[i + 1])
 
-    def act(self, choice: int) -> None:
+    def act(self, choice: int, awaited: int | None = None) -> None:
+        """Carry out a choice; someone who waits for an announced change (effective on day
+        `awaited`) waits until it."""
         m = self.model
         if choice == GIVE_UP:
             m.today["gave_up"] += self.people
@@ -183,8 +186,8 @@ class Traveller(Agent):
             m.appointments.register(self)
         elif choice == WAIT:
             days = 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
-            if self.awaited is not None:  # wait for the announced change, then a few days more
-                days = max(1, self.awaited - m.day) + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
+            if awaited is not None:  # wait for the announced change, then a few days more
+                days = max(1, awaited - m.day) + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
             self.waited += days
             m.calendar.add(m.day + days, self, "decide")
         elif choice == GIVE_UP:

@@ -199,6 +199,7 @@ class BorderModel(Model):
         if self.outlook is not self._outlook_read:
             self.outlook_array, self._outlook_read = outlook_array(self.outlook), self.outlook
         self.shared = self.info.shared_beliefs(self.outlook_array)
+        self.shared_lists = self.shared.tolist()  # for one traveller at a time
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
         tilt = self.beh.route_sensitivity

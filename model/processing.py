@@ -22,6 +22,15 @@ def tally(channel: str, kind: str, group: str, sector: str | None) -> tuple[str,
     return tuple(columns)
 
 
+def custody(days: dict, outcome: Outcome) -> int:
+    """Whole days in custody before the pathway decided at encounter is carried out."""
+    return int(days[OUTCOME_NAMES[outcome]])
+
+
+OUTCOME_NAMES = {outcome: outcome.name.lower() for outcome in Outcome}
+"""Outcomes as `processing.custody_days` names them."""
+
+
 class Processing:
     """The CBP processing desk and ICE's removal desk: they own nothing but today's tallies and
     the people Border Patrol holds."""
@@ -61,7 +70,7 @@ class Processing:
         t.move(State.IN_CUSTODY)
         if channel == "usbp":
             self.holding += people
-        m.calendar.add(m.day + int(lev.processing.custody_days[outcome.name.lower()]), t, "book_out")
+        m.calendar.add(m.day + custody(lev.processing.custody_days, outcome), t, "book_out")
 
     def book_out(self, t) -> None:
         """Carry out the pathway decided at encounter (or, for someone in ICE detention, the flight)."""
