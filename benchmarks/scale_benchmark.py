@@ -215,8 +215,9 @@ def cost_table(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def curves(results: pd.DataFrame, column: str) -> pd.DataFrame:
-    """Months by (scale, seed) for one monthly column."""
-    return results.pivot_table(index="month", columns=["scale", "seed"], values=column, dropna=False).sort_index()
+    """Months by (scale, seed) for one monthly column (only the seeds run at each scale)."""
+    table = results.pivot_table(index="month", columns=["scale", "seed"], values=column, dropna=False)
+    return table.dropna(axis=1, how="all").sort_index()
 
 
 def bias_table(results: pd.DataFrame) -> pd.DataFrame:
