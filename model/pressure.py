@@ -17,6 +17,10 @@ from model.params import GROUPS
 MIX = ("family", "uc")
 """Optional knot keys: multipliers of every group's family and unaccompanied-child shares."""
 
+MIX_MAX = 20.0
+"""The largest multiplier a knot may carry (the calibration's inversion stays within it); the
+multiplied shares are capped so that they add up to at most 1 (`Pressure.shares`)."""
+
 KNOT_MIN_DAYS = 80
 """Knots closer than this would let the input follow month-to-month swings (about a quarter)."""
 
