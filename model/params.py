@@ -125,7 +125,9 @@ class Behaviour:
 class BorderPatrol:
     """U.S. Border Patrol between ports, in the nine Southwest sectors."""
 
-    agents: float = p(16700.0, "agents", 0, 1e5, "[U] SW staffing FY2019 ~16.7k", "Border Patrol agents on the Southwest border")
+    agents: float = p(16700.0, "agents", 0, 1e5, "[U] SW staffing FY2019 ~16.7k",
+                      "Border Patrol agents on the Southwest border; 0 means no patrol: no evader is caught, and "
+                      "people who cross to ask for asylum are still met (surrender_caught)")
     allocation: dict = p({"san_diego": 0.14, "el_centro": 0.06, "yuma": 0.05, "tucson": 0.2, "el_paso": 0.13,
                           "big_bend": 0.04, "del_rio": 0.09, "laredo": 0.11, "rgv": 0.18}, "share of agents", 0.0, 1.0,
                          "[U]", "initial share of agents by sector (not all zero)")

@@ -13,10 +13,11 @@ import pytest
 from experiments.cli import _range, _value
 from experiments.errors import ExperimentError
 from experiments.sweep import parse
+from model.model import BorderModel
 from model.params import SECTIONS
 from model.pressure import MIX_MAX
 from model.scenario import ScenarioError, load, parse_set
-from tests.conftest import assert_one_line_error, cli
+from tests.conftest import assert_one_line_error, cli, short
 
 KNOT = "{date = 2024-01-01, mx = 100, nca = 100, chnv = 100, other = 100%s}"
 
@@ -129,6 +130,24 @@ def test_cross_field_rules_hold_on_every_date_of_the_timeline(tmp_path, capsys):
 def test_every_named_scenario_keeps_the_rules_on_every_date():
     for name in ("historical", "securing-the-border-final", "jan-2025"):
         load(name).validate()
+
+
+# -- values the documented range allows run ----------------------------------------------------------
+def test_no_border_patrol_runs_and_catches_no_evader():
+    """border_patrol.agents = 0 is inside its range: it runs (it divided by zero) and means no patrol."""
+    none = BorderModel(short("baseline", days=60, scale=100, **{"border_patrol.agents": 0})).run()
+    normal = BorderModel(short("baseline", days=60, scale=100)).run()
+    assert none.notna().all().all() and none["bp_agents"].eq(0).all()
+    assert none["gotaways"].sum() > 2 * normal["gotaways"].sum()
+    assert none["encounters_usbp"].sum() > 0  # people who cross to ask for asylum are still met
+
+
+def test_border_patrol_posted_again_after_a_stretch_without_agents(tmp_path):
+    path = write(tmp_path, "none.toml", 'extends = "baseline"\n[border_patrol]\nagents = 0\n'
+                                        '[[timeline]]\ndate = 2024-01-20\nset = { border_patrol = { agents = 9000 } }\n')
+    scenario = load(str(path)).with_values({"run.end": "2024-02-10", "run.scale": 400})
+    daily = BorderModel(scenario).run()
+    assert daily["bp_agents"].iloc[0] == 0 and daily["bp_agents"].iloc[-1] == pytest.approx(9000)
 
 
 # -- files: empty, extended ------------------------------------------------------------------------
