@@ -48,6 +48,17 @@ class Pressure:
                 day -= span
         return float(np.interp(day, self.knot_days, self.knot_levels[group]))
 
+    def levels(self, group: str, days: np.ndarray) -> np.ndarray:
+        """`level` on many days at once (`days` as date ordinals): for estimates made before a run."""
+        if not self.knot_days:
+            return np.full(len(days), 1.0 if group in MIX else float(getattr(self.p, group)))
+        days = np.asarray(days, dtype=np.int64)
+        if self.p.after_last_knot == "repeat_last_year":
+            first, last = self.knot_days[0], self.knot_days[-1]
+            while (move := (days > last) & (days - 365 >= first)).any():
+                days = np.where(move, days - 365, days)
+        return np.interp(days, self.knot_days, self.knot_levels[group])
+
     def rate(self, group: str, date: dt.date) -> float:
         return self.level(group, date) * self.p.seasonality[date.month - 1]
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from model.params import GROUPS, LEVER_SECTIONS, SECTIONS
 from model.pressure import KNOT_MIN_DAYS
+from model.size import check_size
 from model.values import ScenarioError, check_value, date, split_key, suggest
 
 __all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "TimelineEvent", "check_key", "check_value", "from_dict",
@@ -65,7 +66,7 @@ class Scenario:
 
     def validate(self) -> None:
         """Cross-field checks that one value alone cannot make: on the scenario as it starts, and on
-        the levers in force from every date of its timeline."""
+        the levers in force from every date of its timeline; then the run's size (`model.size`)."""
         run = self.run
         if run.end < run.start:
             raise ScenarioError(f"run.end {run.end} is before run.start {run.start}")
@@ -90,6 +91,7 @@ class Scenario:
                 rules(sections)
             except ScenarioError as err:
                 raise ScenarioError(f"from the timeline event on {day}: {err}") from None
+        check_size(self)
 
     @property
     def days(self) -> int:
