@@ -57,6 +57,8 @@ class Store:
 
     def __init__(self, out: str | os.PathLike, plan: list[Run], resume: bool):
         self.shown, self.path, self.plan = str(out), Path(out), plan
+        if not self.shown:
+            raise ExperimentError("--out '' names no directory; give a directory name")
         if self.path.exists() and not self.path.is_dir():
             raise ExperimentError(f"--out {self.shown} exists and is not a directory")
         self.resuming = self.path.is_dir() and any(self.path.iterdir())
