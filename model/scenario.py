@@ -222,6 +222,8 @@ def _load(name_or_path: str, children: tuple) -> Scenario:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise ScenarioError(f"{shown}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{shown}: not valid TOML: tables or lists nested too deeply") from None
     except (OSError, UnicodeDecodeError) as err:
         raise ScenarioError(f"cannot read scenario {shown}: {getattr(err, 'strerror', None) or err}") from None
     if not set(data) - {"name", "description", "meta"}:
@@ -252,12 +254,12 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     out = {}
     for item in items:
         if "=" not in item:
-            raise ScenarioError(f"--set needs key=value, got '{item}'")
+            raise ScenarioError(f"--set needs key=value, got {item!r}")
         key, raw = (s.strip() for s in item.split("=", 1))
         split_key(key)
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             value = raw
         out[key] = value
     return out

@@ -20,17 +20,20 @@ from model.pressure import MIX, MIX_MAX
 
 
 class ScenarioError(ValueError):
-    """A bad scenario, parameter or value; the message is one line for the user."""
+    """A bad scenario, parameter or value; the message is one line for the user (whatever it quotes)."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))
 
 
 def split_key(key: str) -> tuple[str, str, str | None]:
     """`section.field` or `section.field.key` -> its parts, each checked to exist."""
     parts = key.split(".")
     if len(parts) not in (2, 3):
-        raise ScenarioError(f"parameter '{key}' must look like section.field (e.g. closure.activation)")
+        raise ScenarioError(f"parameter {key!r} must look like section.field (e.g. closure.activation)")
     section, name = parts[0], parts[1]
     if section not in SECTIONS:
-        raise ScenarioError(f"unknown section '{section}' in '{key}'{suggest(section, SECTIONS)}")
+        raise ScenarioError(f"unknown section {section!r} in {key!r}{suggest(section, SECTIONS)}")
     names = [f.name for f in fields(SECTIONS[section])]
     if name not in names:
         every = [f"{s}.{f.name}" for s, c in SECTIONS.items() for f in fields(c)]
@@ -54,7 +57,7 @@ def number(value: Any, where: str, lo=None, hi=None, unit: str = "", integer: bo
     """A finite number (a whole one if `integer`) within [lo, hi]."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ScenarioError(f"{where} must be a number, got {value!r}")
-    if not math.isfinite(value):
+    if isinstance(value, float) and not math.isfinite(value):
         raise ScenarioError(f"{where} must be a finite number, got {value}")
     if integer and not (isinstance(value, int) or float(value).is_integer()):
         raise ScenarioError(f"{where} must be a whole number, got {value!r}")

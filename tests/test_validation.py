@@ -205,3 +205,22 @@ def test_the_odd_parameter_appendix_matches_the_code():
             row = (f"| `{name}.{f.name}` | {_value(default)} | {meta['unit']} | {_range(meta, default)} | "
                    f"{meta['source']} | {meta['doc']} |")
             assert row in lines, row
+
+
+# -- found by the property tests (tests/test_properties.py) ---------------------------------------
+def test_almost_no_judges_does_not_poison_every_value():
+    """courts.judges = 1e-308 is in range: the wait for a hearing is endless, and with no closures the
+    chance of a closure before it was 0 x inf = NaN, which made every choice NaN."""
+    daily = BorderModel(short("baseline", days=10, scale=300, **{"courts.judges": 1e-308})).run()
+    assert daily.drop(columns="date").notna().all().all() and daily["departures"].sum() > 0
+
+
+def test_deeply_nested_or_huge_values_are_one_line(tmp_path):
+    deep = "[" * 3000 + "]" * 3000
+    refused(write(tmp_path, "deep.toml", f'extends = "baseline"\nx = {deep}\n'), "nested too deeply")
+    with pytest.raises(ScenarioError, match="must be a list"):
+        load("baseline").with_values(parse_set([f"pressure.seasonality={deep}"]))
+    with pytest.raises(ScenarioError, match="out of range"):
+        load("baseline").with_values(parse_set(["closure.activation=99999999999999999999999999"]))
+    with pytest.raises(ScenarioError, match=r"^--set needs key=value, got '\\n'$"):
+        parse_set(["\n"])
