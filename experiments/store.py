@@ -61,12 +61,27 @@ class Store:
             raise ExperimentError("--out '' names no directory; give a directory name")
         if self.path.exists() and not self.path.is_dir():
             raise ExperimentError(f"--out {self.shown} exists and is not a directory")
-        self.resuming = self.path.is_dir() and any(self.path.iterdir())
+        self.resuming = self.path.is_dir() and any(self.path.iterdir()) and not self._unstarted()
         if self.resuming and not resume:
             raise ExperimentError(f"--out {self.shown} is not empty; add --resume to finish the experiment "
                                   f"in it, or choose another directory")
         if self.resuming:
             self._check_same_plan()
+
+    def _unstarted(self) -> bool:
+        """Whether DIR holds only what `create` writes before the plan (a start killed by SIGKILL): its
+        empty runs/ and failures/, the experiment's own .toml and design files, temporaries. Such a
+        DIR is started again; with no plan it could not be resumed."""
+        if (self.path / PLAN).exists() or not all((self.path / d).is_dir() for d in (RUNS, FAILURES)):
+            return False
+        for entry in self.path.iterdir():
+            if entry.name in (RUNS, FAILURES):
+                if any(not p.name.endswith(".tmp") for p in entry.iterdir()):
+                    return False
+            elif not (entry.is_file() and (entry.suffix == ".toml" or entry.name == "design.parquet"
+                                           or entry.name.endswith(".tmp"))):
+                return False
+        return True
 
     def _check_same_plan(self) -> None:
         try:

@@ -239,3 +239,33 @@ def test_a_killed_or_terminated_batch_resumes_and_leaves_nothing_partial(tmp_pat
     assert code == 0, err
     assert temporaries(out) == [] and len(finished(out)) == 8
     assert (out / "comparison.png").exists() and len(pd.read_parquet(out / "summaries.parquet")) == 8
+
+
+@pytest.mark.parametrize("resume", [False, True])
+def test_a_start_killed_before_its_plan_is_started_again(reference, tmp_path, capsys, resume):
+    """SIGKILL between making DIR and writing plan.parquet leaves a DIR that could be neither resumed (no
+    plan) nor started (not empty); the next command into it starts the experiment again."""
+    spec, ref = reference
+    out = tmp_path / "out"
+    for folder in (out / "runs", out / "failures"):
+        folder.mkdir(parents=True)
+    (out / "spec.toml").write_text("half", encoding="utf-8")
+    (out / ".plan.parquet.4242.tmp").write_bytes(b"PAR1 half")
+    (out / "runs" / ".x.parquet.4242.tmp").write_bytes(b"PAR1 half")
+    code, _, err = cli(["sweep", spec, "--out", out, "--quiet", *(["--resume"] if resume else [])], capsys)
+    assert code == 0, err
+    assert temporaries(out) == [] and len(finished(out)) == 12
+    assert (out / "spec.toml").read_text(encoding="utf-8") == spec.read_text(encoding="utf-8")
+    for table in TABLES:
+        pdt.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(ref / table), check_exact=True)
+
+
+def test_a_directory_of_ones_own_is_never_taken_for_an_unstarted_experiment(reference, tmp_path, capsys):
+    spec, _ = reference
+    out = tmp_path / "mine"
+    (out / "runs").mkdir(parents=True)
+    (out / "failures").mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    code, _, err = cli(["sweep", spec, "--out", out, "--quiet"], capsys)
+    assert_one_line_error(code, err, "is not empty; add --resume")
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
