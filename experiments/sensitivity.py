@@ -28,6 +28,8 @@ INDICES = {"sobol": (("S1", "first order"), ("ST", "total")), "morris": (("mu_st
 
 def load(folder: str | Path) -> tuple[Spec, pd.DataFrame, pd.DataFrame]:
     """The sweep's spec, design (raw draws) and per-point outputs averaged over replicates."""
+    if not str(folder):
+        raise ExperimentError("'' names no directory; give the --out directory of a finished sweep")
     folder = Path(folder)
     if not folder.exists():
         raise ExperimentError(f"{folder} does not exist; give the --out directory of a finished sweep")
@@ -120,8 +122,8 @@ def chart(table: pd.DataFrame, design: str, path) -> None:
 
 def analyse(folder: str | Path) -> tuple[pd.DataFrame, Path, Path]:
     """Write DIR/sensitivity.csv and DIR/sensitivity.png; returns the table and the two paths."""
-    folder = Path(folder)
     spec, design, means = load(folder)
+    folder = Path(folder)
     table = indices(spec, design, means)
     csv, png = folder / "sensitivity.csv", folder / "sensitivity.png"
     atomic(csv, lambda p: table.to_csv(p, index=False, lineterminator="\n"))

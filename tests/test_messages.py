@@ -31,9 +31,11 @@ def test_an_empty_out_is_refused_not_taken_as_the_current_directory(argv, tmp_pa
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-def test_serve_refuses_an_empty_batch(capsys):
+def test_serve_and_sensitivity_refuse_an_empty_directory(capsys):
     code, _, err = cli(["serve", "--batch", ""], capsys)
     assert_one_line_error(code, err, "--batch '' names no directory")
+    code, _, err = cli(["sensitivity", ""], capsys)
+    assert_one_line_error(code, err, "'' names no directory")
 
 
 def test_a_closed_pipe_ends_quietly_with_the_sigpipe_status():
