@@ -28,6 +28,8 @@ class BorderPatrolSector(FixedAgent):
 
     def catch_probability(self) -> float:
         """Chance an evader is caught: presence relative to a normal posting, less agents busy processing."""
+        if self.agents <= 0:  # no agents on this stretch (border_patrol.agents = 0): nobody is caught by presence
+            return 0.0
         bp = self.model.levers.border_patrol
         normal = bp.agents * bp.allocation[self.sector]
         presence = (self.agents / normal) ** bp.presence_exponent if normal > 0 else 1.0
@@ -58,9 +60,10 @@ class BorderPatrolSector(FixedAgent):
 def reallocate(sectors: list[BorderPatrolSector], total: float, rate: float) -> None:
     """Move a share of agents toward the sectors that saw more crossings per agent this week."""
     load = [s.crossers_week for s in sectors]
-    if sum(load) <= 0 or rate <= 0:
+    posted = sum(s.agents for s in sectors)
+    if sum(load) <= 0 or rate <= 0 or posted <= 0:  # nothing to move (no crossers, or no agents)
         return
-    moved = rate * sum(s.agents for s in sectors)
+    moved = rate * posted
     for s in sectors:
         s.agents *= 1 - rate
     for s, w in zip(sectors, load, strict=True):

@@ -42,7 +42,8 @@ class Worth:
         c = levers.courts
         capacity = c.judges * c.completions_per_judge
         years = courts.backlog / capacity if capacity > 0 else 50.0
-        closed = 1.0 - math.exp(-c.closure_rate * years)  # closed before it is heard
+        # closed before it is heard (no closures: none, even when the wait is endless, as with almost no judges)
+        closed = 1.0 - math.exp(-c.closure_rate * years) if c.closure_rate > 0 else 0.0
         stays = closed + (1.0 - closed) * c.relief_rate
         before = 1.0 - math.exp(-years / beh.stay_horizon_years)
         entry = beh.entry_value * (before + (1.0 - before) * stays)

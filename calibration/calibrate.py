@@ -37,7 +37,8 @@ def historical_with_fit(path: Path | str) -> Scenario:
 
 def fit_meta(path: Path | str) -> dict:
     """The [meta] table of a fit file: when it was made, on which months, and how."""
-    return tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meta", {})
+    meta = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meta", {})
+    return meta if isinstance(meta, dict) else {}  # a scenario's loader ignores [meta]: so may its reader
 
 
 def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = None, samples: int = 40,

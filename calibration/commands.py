@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from calibration.window import FIRST_MONTH, LAST_MONTH
+from calibration.window import FIRST_MONTH, LAST_MONTH, through_problem
 from experiments.errors import UsageError
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -15,8 +15,9 @@ MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 def _month(text: str) -> str:
     if not MONTH.match(text):
         raise argparse.ArgumentTypeError(f"expected a month YYYY-MM, got '{text}'")
-    if not FIRST_MONTH < text <= LAST_MONTH:
-        raise argparse.ArgumentTypeError(f"month {text} is outside the data window {FIRST_MONTH} .. {LAST_MONTH}")
+    problem = through_problem(text)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
     return text
 
 

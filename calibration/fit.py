@@ -29,7 +29,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from calibration.patterns import GROUPS_COMPARED, errors, pattern_table
-from model.pressure import MIX, Pressure
+from model.pressure import MIX, MIX_MAX, Pressure
 from model.params import GROUPS as GROUPS_ALL
 from model.model import BorderModel
 from model.records import monthly
@@ -174,7 +174,7 @@ def adjust_knots(knots: list[dict], sim: pd.DataFrame, obs: pd.DataFrame, dampin
             for mix in MIX:
                 share = f"{mix}_share"
                 r = _ratio(obs.loc[months, share].mean(), sim.loc[months, share].mean(), 0.01) ** damping
-                knot[mix] = round(float(np.clip(knot[mix] * r, 0.02, 20.0)), 3)
+                knot[mix] = round(float(np.clip(knot[mix] * r, 0.02, MIX_MAX)), 3)
         out.append(knot)
     return smooth(out)
 

@@ -12,8 +12,10 @@ Dask or SALib). Nothing in the library imports this module.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import difflib
+import os
 import signal
 import sys
 from dataclasses import fields
@@ -24,6 +26,8 @@ from model.params import SECTIONS
 from viz import APP_SCENARIO
 
 DEFAULT_SCENARIO = "historical"
+CLOSED_PIPE = 141
+"""Exit status when the reader closed our output pipe: what a shell reports for SIGPIPE."""
 PROGRESS_DAYS = 200
 """Runs longer than this show a progress bar (it still waits 2 s before appearing)."""
 
@@ -347,7 +351,11 @@ def main(argv: list[str] | None = None) -> int:
 
     previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        return args.handler(args, argv)
+        code = args.handler(args, argv)
+        sys.stdout.flush()  # a reader that closed the pipe shows here, not at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        return _closed_pipe()
     except KeyboardInterrupt as err:
         print("borderflow: interrupted; nothing was written", file=sys.stderr)
         return interrupted_code(err)
@@ -361,6 +369,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         signal.signal(signal.SIGTERM, previous)
     return 2
+
+
+def _closed_pipe() -> int:
+    """The reader of our output went away (`borderflow params | head`): normal use, so no message; the
+    status is the shell's for a process stopped by SIGPIPE (128 + 13), as for any other command."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(devnull, stream.fileno())  # what is still buffered goes nowhere, quietly
+    return CLOSED_PIPE
 
 
 def _terminate(signum, frame) -> None:

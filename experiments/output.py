@@ -75,6 +75,8 @@ class Staging:
 
     def __init__(self, out: str | os.PathLike):
         self.shown = str(out)
+        if not self.shown:
+            raise OutputError("--out '' names no directory; give a directory name")
         self.target = Path(os.path.abspath(out))
         parent = self.target.parent
         self.made = [p for p in (parent, *parent.parents) if not p.exists()]  # created here, removed on failure

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from matplotlib.figure import Figure
 
 from experiments.errors import ExperimentError
@@ -27,20 +28,38 @@ INDICES = {"sobol": (("S1", "first order"), ("ST", "total")), "morris": (("mu_st
 
 def load(folder: str | Path) -> tuple[Spec, pd.DataFrame, pd.DataFrame]:
     """The sweep's spec, design (raw draws) and per-point outputs averaged over replicates."""
+    if not str(folder):
+        raise ExperimentError("'' names no directory; give the --out directory of a finished sweep")
     folder = Path(folder)
+    if not folder.exists():
+        raise ExperimentError(f"{folder} does not exist; give the --out directory of a finished sweep")
+    if not folder.is_dir():
+        raise ExperimentError(f"{folder} is not a directory; give the --out directory of a finished sweep")
     if not (folder / SPEC).is_file():
         raise ExperimentError(f"{folder} is not a sweep directory (no {SPEC}); run `borderflow sweep` first")
-    spec = parse((folder / SPEC).read_text(encoding="utf-8"), f"{folder}/{SPEC}")
+    try:
+        text = (folder / SPEC).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ExperimentError(f"cannot read {folder / SPEC}: {getattr(err, 'strerror', None) or err}") from None
+    spec = parse(text, f"{folder}/{SPEC}")
     if spec.design not in INDICES:
         raise ExperimentError(f"{folder}: a {spec.design} sweep has no sensitivity indices; use design = "
                               f"\"sobol\" or \"morris\"")
-    try:
-        design = pd.read_parquet(folder / DESIGN)
-        planned = pd.read_parquet(folder / PLAN, columns=["run_id"])
-        summaries = pd.read_parquet(folder / SUMMARIES)
-    except (OSError, ValueError):
+    if not (folder / SUMMARIES).exists():
         raise ExperimentError(f"{folder}: the sweep has not finished (no {SUMMARIES}); finish it with "
-                              f"`borderflow sweep SPEC --out {folder} --resume`") from None
+                              f"`borderflow sweep SPEC --out {folder} --resume`")
+    redo = {SUMMARIES: f"`borderflow sweep SPEC --out {folder} --resume` writes it again",
+            PLAN: "run the sweep again into a new directory", DESIGN: "run the sweep again into a new directory"}
+    tables = {}
+    for name, columns in ((DESIGN, None), (PLAN, ["run_id"]), (SUMMARIES, ["run_id", "point", *spec.outputs])):
+        try:
+            tables[name] = pd.read_parquet(folder / name, columns=columns)
+        except FileNotFoundError:
+            raise ExperimentError(f"{folder}: no {name}, so it is not a whole sweep directory; {redo[name]}") from None
+        except (OSError, ValueError, KeyError, pa.ArrowException) as err:
+            reason = " ".join(str(err).split())[:120]
+            raise ExperimentError(f"{folder}/{name} cannot be read ({reason}); {redo[name]}") from None
+    design, planned, summaries = tables[DESIGN], tables[PLAN], tables[SUMMARIES]
     missing = len(planned) - summaries["run_id"].isin(planned["run_id"]).sum()
     if missing:
         raise ExperimentError(f"{folder}: {missing} of {len(planned)} runs have no result (failed or not run; "
@@ -103,8 +122,8 @@ def chart(table: pd.DataFrame, design: str, path) -> None:
 
 def analyse(folder: str | Path) -> tuple[pd.DataFrame, Path, Path]:
     """Write DIR/sensitivity.csv and DIR/sensitivity.png; returns the table and the two paths."""
-    folder = Path(folder)
     spec, design, means = load(folder)
+    folder = Path(folder)
     table = indices(spec, design, means)
     csv, png = folder / "sensitivity.csv", folder / "sensitivity.png"
     atomic(csv, lambda p: table.to_csv(p, index=False, lineterminator="\n"))

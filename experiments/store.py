@@ -5,8 +5,8 @@
     DIR/failures/<id>.json  one failed run: its parameters, the error and the traceback
     DIR/daily.parquet, monthly.parquet, summaries.parquet + .csv, failures.csv: merged at the end
 
-Every file is written to a temporary name and renamed into place, so a file under its
-final name is complete. A run's id hashes its parameters and seed; `--resume` recomputes
+Every file is written to a temporary name (`.NAME.PID.tmp`) and renamed into place, so a file
+under its final name is complete; a resume removes the temporaries a killed writer left. A run's id hashes its parameters and seed; `--resume` recomputes
 the plan, checks it is the one in DIR, and runs only the runs with no file in runs/
 (failed runs are tried again). A new experiment into a non-empty DIR is refused.
 """
@@ -57,14 +57,31 @@ class Store:
 
     def __init__(self, out: str | os.PathLike, plan: list[Run], resume: bool):
         self.shown, self.path, self.plan = str(out), Path(out), plan
+        if not self.shown:
+            raise ExperimentError("--out '' names no directory; give a directory name")
         if self.path.exists() and not self.path.is_dir():
             raise ExperimentError(f"--out {self.shown} exists and is not a directory")
-        self.resuming = self.path.is_dir() and any(self.path.iterdir())
+        self.resuming = self.path.is_dir() and any(self.path.iterdir()) and not self._unstarted()
         if self.resuming and not resume:
             raise ExperimentError(f"--out {self.shown} is not empty; add --resume to finish the experiment "
                                   f"in it, or choose another directory")
         if self.resuming:
             self._check_same_plan()
+
+    def _unstarted(self) -> bool:
+        """Whether DIR holds only what `create` writes before the plan (a start killed by SIGKILL): its
+        empty runs/ and failures/, the experiment's own .toml and design files, temporaries. Such a
+        DIR is started again; with no plan it could not be resumed."""
+        if (self.path / PLAN).exists() or not all((self.path / d).is_dir() for d in (RUNS, FAILURES)):
+            return False
+        for entry in self.path.iterdir():
+            if entry.name in (RUNS, FAILURES):
+                if any(not p.name.endswith(".tmp") for p in entry.iterdir()):
+                    return False
+            elif not (entry.is_file() and (entry.suffix == ".toml" or entry.name == "design.parquet"
+                                           or entry.name.endswith(".tmp"))):
+                return False
+        return True
 
     def _check_same_plan(self) -> None:
         try:
@@ -80,8 +97,9 @@ class Store:
         """Make DIR with the plan and the experiment's own files (a new DIR only)."""
         (self.path / RUNS).mkdir(parents=True, exist_ok=True)
         (self.path / FAILURES).mkdir(exist_ok=True)
-        for stray in (self.path / RUNS).glob(".*.tmp"):  # left by a killed writer: never a result
-            stray.unlink(missing_ok=True)
+        for folder in (self.path, self.path / RUNS, self.path / FAILURES):
+            for stray in folder.glob(".*.tmp"):  # left by a writer killed mid-file (SIGKILL): never a result
+                stray.unlink(missing_ok=True)
         if self.resuming:
             return
         for name, content in files.items():
@@ -111,6 +129,7 @@ class Store:
         rounding): that run is computed once and appears under each of its plan entries."""
         done = self.finished()
         writers, summaries, failures = {}, [], []
+        written = False
         try:
             for run in self.plan:
                 labels = run.labels()
@@ -123,14 +142,17 @@ class Store:
                 for name, frame in (("daily", data), ("monthly", monthly(data))):
                     table = pa.Table.from_pandas(labelled(run, frame), preserve_index=False)
                     if name not in writers:
-                        temporary = self.path / f".{name}.parquet.tmp"
+                        temporary = self.path / f".{name}.parquet.{os.getpid()}.tmp"
                         writers[name] = (pq.ParquetWriter(temporary, table.schema), temporary)
                     writer = writers[name][0]
                     writer.write_table(table.cast(writer.schema))
                 summaries.append({**labels, **summarise(data, outputs)})
+            written = True
         finally:
-            for writer, _ in writers.values():
+            for writer, temporary in writers.values():
                 writer.close()
+                if not written:  # interrupted or failed: no half-merged table is left behind
+                    temporary.unlink(missing_ok=True)
         for name, (_, temporary) in writers.items():
             os.replace(temporary, self.path / f"{name}.parquet")
         table = pd.DataFrame(summaries, columns=[*self._label_columns(), *outputs])
@@ -177,7 +199,10 @@ def execute(plan: list[Run], out: str, backend, *, resume: bool, files: dict, ou
         except WorkerLost as err:
             raise Stopped(f"error: {err}: {_kept(store)}", 1) from None
     t0 = time.perf_counter()
-    finished, failed = store.merge(outputs)
+    try:
+        finished, failed = store.merge(outputs)
+    except KeyboardInterrupt as err:
+        raise Stopped(f"interrupted while merging: {_kept(store)}", interrupted_code(err)) from None
     if not quiet and time.perf_counter() - t0 > 5:
         print(f"merged {finished} runs in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return store, finished, failed

@@ -161,6 +161,8 @@ def parse(text: str, where: str, folder: Path = Path(".")) -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ExperimentError(f"{where}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise ExperimentError(f"{where}: not valid TOML: tables or lists nested too deeply") from None
     for key in data:
         if key not in TOP_KEYS:
             raise ExperimentError(f"{where}: unknown key '{key}'{_suggest(key, TOP_KEYS)}")

@@ -44,10 +44,10 @@ class Pressure:
     nca: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "Guatemalans, Hondurans, Salvadorans who start to consider leaving, per day")
     chnv: float = p(1200.0, "people/day", 0, 1e5, "[U] fitted", "Cubans, Haitians, Nicaraguans, Venezuelans who start to consider leaving, per day")
     other: float = p(1500.0, "people/day", 0, 1e5, "[U] fitted", "all other nationalities who start to consider leaving, per day")
-    knots: list = p([], "table", None, None, "[U] fitted",
-                    "dated levels {date, mx, nca, chnv, other} in people/day, linearly interpolated, at least "
-                    "80 days apart (smooth by construction); overrides the four levels; "
-                    "optional family, uc: multipliers of the family and child shares")
+    knots: list = p([], "table", 0, 1e5, "[U] fitted",
+                    "dated levels {date, mx, nca, chnv, other} in people/day, each in the range of pressure.<group>, "
+                    "linearly interpolated, at least 80 days apart (smooth by construction); overrides the four levels; "
+                    "optional family, uc: multipliers of the family and child shares in [0, 20]")
     after_last_knot: str = p("hold", "rule", source="-", choices=("hold", "repeat_last_year"),
                              doc="how pressure continues after the last knot: hold its level, or repeat the last 365 days")
     seasonality: list = p([0.96, 1.1, 1.4, 1.3, 1.22, 0.99, 0.91, 0.92, 0.84, 0.89, 0.8, 0.7], "factor by month",
@@ -56,7 +56,8 @@ class Pressure:
     family_share: dict = p({"mx": 0.12, "nca": 0.45, "chnv": 0.40, "other": 0.25}, "share of people", 0.0, 1.0,
                            "[D] sw_monthly_by_demographic.csv, by group", "share of people considering leaving who would travel in families")
     uc_share: dict = p({"mx": 0.05, "nca": 0.12, "chnv": 0.01, "other": 0.01}, "share of people", 0.0, 1.0,
-                       "[D] sw_monthly_by_demographic.csv; CRS IN11638", "share of people considering leaving who are unaccompanied children")
+                       "[D] sw_monthly_by_demographic.csv; CRS IN11638",
+                       "share of people considering leaving who are unaccompanied children (with family_share, at most 1)")
     claim_mean: dict = p({"mx": 0.25, "nca": 0.5, "chnv": 0.65, "other": 0.55}, "probability", 0.0, 1.0,
                          "[U] TRAC grant rates by nationality", "mean strength of a protection claim (Beta distributed)")
     claim_concentration: float = p(4.0, "Beta a+b", 0.1, 1000, "[U]",
@@ -124,10 +125,12 @@ class Behaviour:
 class BorderPatrol:
     """U.S. Border Patrol between ports, in the nine Southwest sectors."""
 
-    agents: float = p(16700.0, "agents", 0, 1e5, "[U] SW staffing FY2019 ~16.7k", "Border Patrol agents on the Southwest border")
+    agents: float = p(16700.0, "agents", 0, 1e5, "[U] SW staffing FY2019 ~16.7k",
+                      "Border Patrol agents on the Southwest border; 0 means no patrol: no evader is caught, and "
+                      "people who cross to ask for asylum are still met (surrender_caught)")
     allocation: dict = p({"san_diego": 0.14, "el_centro": 0.06, "yuma": 0.05, "tucson": 0.2, "el_paso": 0.13,
                           "big_bend": 0.04, "del_rio": 0.09, "laredo": 0.11, "rgv": 0.18}, "share of agents", 0.0, 1.0,
-                         "[U]", "initial share of agents by sector")
+                         "[U]", "initial share of agents by sector (not all zero)")
     reallocation: float = p(0.05, "share/week", 0, 1, "[U]", "share of agents moved each week toward sectors with more crossings")
     apprehension: float = p(0.8, "probability", 0, 1, "[U] calibrated; gotaway share ~20%",
                             "chance an evading crosser is caught where presence is normal and agents are free")

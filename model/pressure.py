@@ -17,6 +17,10 @@ from model.params import GROUPS
 MIX = ("family", "uc")
 """Optional knot keys: multipliers of every group's family and unaccompanied-child shares."""
 
+MIX_MAX = 20.0
+"""The largest multiplier a knot may carry (the calibration's inversion stays within it); the
+multiplied shares are capped so that they add up to at most 1 (`Pressure.shares`)."""
+
 KNOT_MIN_DAYS = 80
 """Knots closer than this would let the input follow month-to-month swings (about a quarter)."""
 
@@ -43,6 +47,17 @@ class Pressure:
             while day > self.knot_days[-1] and day - span >= self.knot_days[0]:
                 day -= span
         return float(np.interp(day, self.knot_days, self.knot_levels[group]))
+
+    def levels(self, group: str, days: np.ndarray) -> np.ndarray:
+        """`level` on many days at once (`days` as date ordinals): for estimates made before a run."""
+        if not self.knot_days:
+            return np.full(len(days), 1.0 if group in MIX else float(getattr(self.p, group)))
+        days = np.asarray(days, dtype=np.int64)
+        if self.p.after_last_knot == "repeat_last_year":
+            first, last = self.knot_days[0], self.knot_days[-1]
+            while (move := (days > last) & (days - 365 >= first)).any():
+                days = np.where(move, days - 365, days)
+        return np.interp(days, self.knot_days, self.knot_levels[group])
 
     def rate(self, group: str, date: dt.date) -> float:
         return self.level(group, date) * self.p.seasonality[date.month - 1]

@@ -8,22 +8,21 @@ raises `ScenarioError` with one line that names it.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import difflib
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from model.pressure import KNOT_MIN_DAYS, MIX
 from model.params import GROUPS, LEVER_SECTIONS, SECTIONS
+from model.pressure import KNOT_MIN_DAYS
+from model.size import check_size
+from model.values import ScenarioError, check_value, date, split_key, suggest
+
+__all__ = ["SCENARIO_DIR", "Scenario", "ScenarioError", "TimelineEvent", "check_key", "check_value", "from_dict",
+           "load", "named_scenarios", "parse_set"]
 
 SCENARIO_DIR = Path(__file__).resolve().parent.parent / "experiments" / "scenarios"
-
-
-class ScenarioError(ValueError):
-    """A bad scenario, parameter or value; the message is one line for the user."""
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class Scenario:
         """A copy with `{"section.field": value}` changes, each validated."""
         sections = dict(self.sections)
         for key, raw in values.items():
-            section, name, sub = _split_key(key)
+            section, name, sub = split_key(key)
             current = getattr(sections[section], name)
             if sub is not None:
                 raw = {**current, sub: raw}
@@ -66,7 +65,8 @@ class Scenario:
         return out
 
     def validate(self) -> None:
-        """Cross-field checks that one value alone cannot make."""
+        """Cross-field checks that one value alone cannot make: on the scenario as it starts, and on
+        the levers in force from every date of its timeline; then the run's size (`model.size`)."""
         run = self.run
         if run.end < run.start:
             raise ScenarioError(f"run.end {run.end} is before run.start {run.start}")
@@ -80,12 +80,18 @@ class Scenario:
             if (b - a).days < KNOT_MIN_DAYS:
                 raise ScenarioError(f"pressure.knots: {a} and {b} are {(b - a).days} days apart; knots must be at least "
                                     f"{KNOT_MIN_DAYS} days apart (the pressure is smooth; monthly swings come from decisions)")
-        for group, weights in self.geography.route_weights.items():
-            if sum(weights) <= 0:
-                raise ScenarioError(f"geography.route_weights.{group}: the weights must not all be zero")
-        closure = self.closure
-        if closure.lift > closure.activation:
-            raise ScenarioError(f"closure.lift {closure.lift} is above closure.activation {closure.activation}")
+        sections = dict(self.sections)
+        rules(sections)
+        for day in sorted({ev.date for ev in self.timeline}):  # the changes of one day apply together
+            for ev in self.timeline:
+                if ev.date == day:
+                    for section, values in ev.changes.items():
+                        sections[section] = replace(sections[section], **values)
+            try:
+                rules(sections)
+            except ScenarioError as err:
+                raise ScenarioError(f"from the timeline event on {day}: {err}") from None
+        check_size(self)
 
     @property
     def days(self) -> int:
@@ -104,123 +110,24 @@ class Scenario:
         return out
 
 
-def _split_key(key: str) -> tuple[str, str, str | None]:
-    parts = key.split(".")
-    if len(parts) not in (2, 3):
-        raise ScenarioError(f"parameter '{key}' must look like section.field (e.g. closure.activation)")
-    section, name = parts[0], parts[1]
-    if section not in SECTIONS:
-        raise ScenarioError(f"unknown section '{section}' in '{key}'{_suggest(section, SECTIONS)}")
-    names = [f.name for f in fields(SECTIONS[section])]
-    if name not in names:
-        every = [f"{s}.{f.name}" for s, c in SECTIONS.items() for f in fields(c)]
-        raise ScenarioError(f"unknown parameter '{section}.{name}'{_suggest(f'{section}.{name}', every)}")
-    sub = parts[2] if len(parts) == 3 else None
-    if sub is not None and not isinstance(getattr(SECTIONS[section](), name), dict):
-        raise ScenarioError(f"'{section}.{name}' is not a table; use {section}.{name}=VALUE")
-    return section, name, sub
-
-
-def _suggest(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.5)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _field(section: str, name: str) -> dataclasses.Field:
-    return next(f for f in fields(SECTIONS[section]) if f.name == name)
-
-
-def check_value(section: str, name: str, value: Any, where: str) -> Any:
-    """Coerce and range-check one value against its parameter's metadata."""
-    f = _field(section, name)
-    meta, default = f.metadata, getattr(SECTIONS[section](), name)
-    lo, hi, choices = meta["lo"], meta["hi"], meta["choices"]
-
-    def number(v, label, integer=False):
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise ScenarioError(f"{label} must be a number, got {v!r}")
-        if integer and not (isinstance(v, int) or float(v).is_integer()):
-            raise ScenarioError(f"{label} must be a whole number, got {v!r}")
-        if v != v:
-            raise ScenarioError(f"{label} must be a number, got NaN")
-        if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise ScenarioError(f"{label} = {v} is out of range [{lo}, {hi}] ({meta['unit']})")
-        return int(v) if integer else float(v)
-
-    if isinstance(default, bool):
-        if not isinstance(value, bool):
-            raise ScenarioError(f"{where} must be true or false, got {value!r}")
-        return value
-    if isinstance(default, int):
-        return number(value, where, integer=True)
-    if isinstance(default, float):
-        return number(value, where)
-    if isinstance(default, dt.date):
-        value = _date(value, where)
-        if value < lo or value > hi:
-            raise ScenarioError(f"{where} = {value} is out of range [{lo}, {hi}]")
-        return value
-    if isinstance(default, str):
-        if value not in choices:
-            raise ScenarioError(f"{where} must be one of {', '.join(choices)}, got {value!r}")
-        return value
-    if isinstance(default, dict):
-        if not isinstance(value, dict):
-            raise ScenarioError(f"{where} must be a table of {', '.join(default)}")
-        for k in value:
-            if k not in default:
-                raise ScenarioError(f"unknown key '{k}' in {where}{_suggest(k, default)}")
-        if any(isinstance(v, list) for v in default.values()):  # a table: one row of numbers per key
-            return {k: _row(value.get(k, v), len(v), f"{where}.{k}", number) for k, v in default.items()}
-        return {k: number(value.get(k, v), f"{where}.{k}") for k, v in default.items()}
-    if isinstance(default, list):
-        if not isinstance(value, list):
-            raise ScenarioError(f"{where} must be a list, got {value!r}")
-        if name == "knots":
-            return [_knot(k, f"{where}[{i}]") for i, k in enumerate(value)]
-        if choices is not None:
-            for v in value:
-                if v not in choices:
-                    raise ScenarioError(f"{where}: unknown entry {v!r}; choose from {', '.join(choices)}")
-            return list(value)
-        if len(value) != len(default):
-            raise ScenarioError(f"{where} must have {len(default)} entries, got {len(value)}")
-        return [number(v, f"{where}[{i}]") for i, v in enumerate(value)]
-    raise ScenarioError(f"{where}: unsupported value {value!r}")
-
-
-def _row(value: Any, length: int, where: str, number) -> list:
-    if not isinstance(value, list) or len(value) != length:
-        raise ScenarioError(f"{where} must be a list of {length} numbers, got {value!r}")
-    return [number(v, f"{where}[{i}]") for i, v in enumerate(value)]
-
-
-def _date(value: Any, where: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ScenarioError(f"{where} must be a date YYYY-MM-DD, got {value!r}") from None
-
-
-def _knot(knot: Any, where: str) -> dict:
-    if not isinstance(knot, dict) or "date" not in knot:
-        raise ScenarioError(f"{where} must be a table with a date and {', '.join(GROUPS)}")
-    extra = set(knot) - {"date", *GROUPS, *MIX}
-    if extra:
-        raise ScenarioError(f"unknown key '{sorted(extra)[0]}' in {where}")
-    out = {"date": _date(knot["date"], f"{where}.date")}
-    for g in (*GROUPS, *(m for m in MIX if m in knot)):  # family and uc are optional multipliers
-        v = knot.get(g)
-        if v is None:
-            raise ScenarioError(f"{where} is missing {g}")
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise ScenarioError(f"{where}.{g} must be a number >= 0, got {v!r}")
-        out[g] = float(v)
-    return out
+def rules(sections: dict) -> None:
+    """The rules that tie values together, on one set of sections (the scenario as it starts, or
+    the levers in force from a timeline date)."""
+    pressure = sections["pressure"]
+    for group in GROUPS:
+        family, uc = pressure.family_share[group], pressure.uc_share[group]
+        if family + uc > 1:
+            raise ScenarioError(f"pressure.family_share.{group} {family} and pressure.uc_share.{group} {uc} add up "
+                                f"to more than 1 (they are shares of the same people)")
+    for group, weights in sections["geography"].route_weights.items():
+        if sum(weights) <= 0:
+            raise ScenarioError(f"geography.route_weights.{group}: the weights must not all be zero")
+    if sum(sections["border_patrol"].allocation.values()) <= 0:
+        raise ScenarioError("border_patrol.allocation: the shares must not all be zero "
+                            "(for no Border Patrol, set border_patrol.agents = 0)")
+    closure = sections["closure"]
+    if closure.lift > closure.activation:
+        raise ScenarioError(f"closure.lift {closure.lift} is above closure.activation {closure.activation}")
 
 
 def _timeline(entries: Any, where: str) -> tuple[TimelineEvent, ...]:
@@ -234,20 +141,25 @@ def _timeline(entries: Any, where: str) -> tuple[TimelineEvent, ...]:
         unknown = set(ev) - {"date", "announced", "note", "set"}
         if unknown:
             raise ScenarioError(f"{label}: unknown key '{sorted(unknown)[0]}' (use date, announced, note, set)")
+        if not isinstance(ev.get("set", {}), dict):
+            raise ScenarioError(f"{label}: set must be a table such as {{ closure = {{ mode = \"always\" }} }}, "
+                                f"got {ev['set']!r}")
+        if not isinstance(ev.get("note", ""), str):
+            raise ScenarioError(f"{label}: note must be text, got {ev['note']!r}")
         changes = {}
-        for section, values in (ev.get("set") or {}).items():
+        for section, values in ev.get("set", {}).items():
             if section not in LEVER_SECTIONS:
                 raise ScenarioError(f"{label}: '{section}' is not a policy lever section"
-                                    f"{_suggest(section, LEVER_SECTIONS)}")
+                                    f"{suggest(section, LEVER_SECTIONS)}")
             if not isinstance(values, dict):
                 raise ScenarioError(f"{label}: set.{section} must be a table")
             checked = {}
             for name, v in values.items():
-                _split_key(f"{section}.{name}")
+                split_key(f"{section}.{name}")
                 checked[name] = check_value(section, name, v, f"{label} set.{section}.{name}")
             changes[section] = checked
-        announced = _date(ev["announced"], f"{label}.announced") if "announced" in ev else None
-        events.append(TimelineEvent(_date(ev["date"], f"{label}.date"), changes, str(ev.get("note", "")), announced))
+        announced = date(ev["announced"], f"{label}.announced") if "announced" in ev else None
+        events.append(TimelineEvent(date(ev["date"], f"{label}.date"), changes, ev.get("note", ""), announced))
     return tuple(sorted(events, key=lambda e: e.date))
 
 
@@ -257,14 +169,14 @@ def from_dict(data: dict, where: str, base: Scenario | None = None) -> Scenario:
     unknown = set(data) - {"name", "description", "extends", "timeline", "meta", *SECTIONS}
     if unknown:
         key = sorted(unknown)[0]
-        raise ScenarioError(f"{where}: unknown section '{key}'{_suggest(key, SECTIONS)}")
+        raise ScenarioError(f"{where}: unknown section '{key}'{suggest(key, SECTIONS)}")
     values = {}
     for section in SECTIONS:
         table = data.get(section, {})
         if not isinstance(table, dict):
             raise ScenarioError(f"{where}: [{section}] must be a table")
         for name, v in table.items():
-            _split_key(f"{section}.{name}")
+            split_key(f"{section}.{name}")
             values[f"{section}.{name}"] = v
     timeline = base.timeline
     if "timeline" in data:
@@ -282,33 +194,56 @@ def named_scenarios() -> dict[str, Path]:
     return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
 
 
-def load(name_or_path: str, _seen: tuple = ()) -> Scenario:
-    """Load a named scenario or a TOML file, following `extends`."""
+def load(name_or_path: str, _children: tuple = ()) -> Scenario:
+    """Load a named scenario or a TOML file, following `extends`. An error in a file that another
+    extends names that file and the ones that extend it."""
+    try:
+        return _load(name_or_path, _children)
+    except ScenarioError as err:
+        if not _children or getattr(err, "chained", False):
+            raise
+        shown = [child for _, child in reversed(_children)]
+        chained = ScenarioError(f"{err} (extended by {', which is extended by '.join(shown)})")
+        chained.chained = True
+        raise chained from None
+
+
+def _load(name_or_path: str, children: tuple) -> Scenario:
     named = named_scenarios()
-    path = Path(name_or_path)
+    path, shown = Path(name_or_path), name_or_path
     if name_or_path in named:
-        path = named[name_or_path]
+        path, shown = named[name_or_path], named[name_or_path].name
     elif not path.suffix == ".toml" or not path.exists():
         if path.suffix == ".toml":
             raise ScenarioError(f"scenario file not found: {name_or_path}")
-        raise ScenarioError(f"unknown scenario '{name_or_path}'{_suggest(name_or_path, named)}; "
+        raise ScenarioError(f"unknown scenario '{name_or_path}'{suggest(name_or_path, named)}; "
                             f"see `borderflow scenarios`")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(f"{path.name}: not valid TOML: {err}") from None
+        raise ScenarioError(f"{shown}: not valid TOML: {err}") from None
+    except RecursionError:
+        raise ScenarioError(f"{shown}: not valid TOML: tables or lists nested too deeply") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(f"cannot read scenario {path}: {err}") from None
+        raise ScenarioError(f"cannot read scenario {shown}: {getattr(err, 'strerror', None) or err}") from None
+    if not set(data) - {"name", "description", "meta"}:
+        raise ScenarioError(f"{shown} is empty: it extends no scenario and sets no parameter or timeline; start it "
+                            f"with extends = \"baseline\" (or another scenario) and the values to change")
+    for key in ("name", "description"):
+        if not isinstance(data.get(key, ""), str):
+            raise ScenarioError(f"{shown}: {key} must be text, got {data[key]!r}")
     base = None
     if "extends" in data:
-        parent = str(data["extends"])
+        parent = data["extends"]
+        if not isinstance(parent, str) or not parent:
+            raise ScenarioError(f"{shown}: extends must be a scenario name or a .toml file, got {parent!r}")
         if parent.endswith(".toml"):  # a file named relative to this one
             parent = str(path.parent / parent)
-        seen = (*_seen, path.resolve())
-        if named.get(parent, Path(parent)).resolve() in seen:
-            raise ScenarioError(f"{path.name}: 'extends' loops back to '{data['extends']}'")
-        base = load(parent, seen)
-    scenario = from_dict(data, path.name, base)
+        chain = (*children, (path.resolve(), shown))
+        if named.get(parent, Path(parent)).resolve() in [p for p, _ in chain]:
+            raise ScenarioError(f"{shown}: 'extends' loops back to '{data['extends']}'")
+        base = load(parent, chain)
+    scenario = from_dict(data, shown, base)
     if "name" not in data:
         scenario = replace(scenario, name=path.stem)
     return scenario
@@ -319,12 +254,12 @@ def parse_set(items: list[str]) -> dict[str, Any]:
     out = {}
     for item in items:
         if "=" not in item:
-            raise ScenarioError(f"--set needs key=value, got '{item}'")
+            raise ScenarioError(f"--set needs key=value, got {item!r}")
         key, raw = (s.strip() for s in item.split("=", 1))
-        _split_key(key)
+        split_key(key)
         try:
             value = tomllib.loads(f"v = {raw}")["v"]
-        except tomllib.TOMLDecodeError:
+        except (tomllib.TOMLDecodeError, RecursionError):
             value = raw
         out[key] = value
     return out
@@ -334,7 +269,7 @@ def check_key(key: str, value: Any) -> Any:
     """One `section.field` (or `section.field.key`) value on its own: key known, type and range checked.
 
     Cross-field rules (e.g. closure.lift <= closure.activation) are left to `with_values`."""
-    section, name, sub = _split_key(key)
+    section, name, sub = split_key(key)
     if sub is None:
         return check_value(section, name, value, key)
     return check_value(section, name, {sub: value}, key)[sub]

@@ -64,9 +64,14 @@ class Timeline:
                 t.move(State.STAGING)
                 m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days)), t, "decide")
         if new.border_patrol.agents != old.border_patrol.agents:
-            ratio = new.border_patrol.agents / max(1.0, old.border_patrol.agents)
-            for s in m.sectors:
-                s.agents *= ratio
+            bp = new.border_patrol
+            if sum(s.agents for s in m.sectors) > 0:
+                ratio = bp.agents / max(1.0, old.border_patrol.agents)
+                for s in m.sectors:
+                    s.agents *= ratio
+            else:  # none posted yet (agents were 0): post them as the allocation says
+                for s in m.sectors:
+                    s.agents = bp.agents * bp.allocation[s.sector]
         m.outlook = outlook_table(new, new.border_patrol.apprehension)
 
     def closure_today(self, levers, counted_series: list[float]) -> bool:

@@ -151,7 +151,11 @@ def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
 
 # -- the commands -------------------------------------------------------------------------------
 @pytest.mark.parametrize("argv, message", [
-    (["calibrate", "--through", "2024-06", "--out", "x"], "outside the data window"),
+    (["calibrate", "--through", "2024-06", "--out", "x"], "month 2024-06 is after the observed data, which run "
+                                                           "from 2018-10 to 2024-05; give a month from 2018-11 to 2024-05"),
+    (["calibrate", "--through", "2018-10", "--out", "x"], "month 2018-10 is the first observed month, and a fit "
+                                                           "needs at least two; give a month from 2018-11"),
+    (["calibrate", "--through", "2017-12", "--out", "x"], "month 2017-12 is before the observed data"),
     (["calibrate", "--through", "May", "--out", "x"], "expected a month YYYY-MM"),
     (["calibrate", "--samples", "0", "--out", "x"], "must be at least 1"),
     (["validate", "--replicates", "many", "--out", "x"], "expected a whole number"),

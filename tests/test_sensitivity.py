@@ -74,3 +74,17 @@ def test_unfinished_sweep_is_refused(design, tmp_path, capsys):
     (out / "summaries.parquet").unlink()
     code, _, err = cli(["sensitivity", out], capsys)
     assert_one_line_error(code, err, "the sweep has not finished")
+
+
+def test_a_missing_directory_and_a_damaged_table_are_named_for_what_they_are(tmp_path, capsys):
+    code, _, err = cli(["sensitivity", tmp_path / "nowhere"], capsys)
+    assert_one_line_error(code, err, f"{tmp_path / 'nowhere'} does not exist")
+    out = tmp_path / "out"
+    spec = spec_file(tmp_path, SMALL.format(design="morris", samples=4))
+    assert cli(["sweep", spec, "--out", out, "--quiet"], capsys)[0] == 0
+    (out / "summaries.parquet").write_bytes(b"PAR1 not a table")
+    code, _, err = cli(["sensitivity", out], capsys)
+    assert_one_line_error(code, err, f"{out}/summaries.parquet cannot be read")
+    assert "has not finished" not in err and "--resume` writes it again" in err
+    assert cli(["sweep", spec, "--out", out, "--resume", "--quiet"], capsys)[0] == 0  # the way out works
+    assert cli(["sensitivity", out], capsys)[0] == 0

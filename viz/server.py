@@ -46,6 +46,8 @@ def check_port(host: str, port: int) -> None:
 def command(args) -> tuple[list[str], dict]:
     """The server command and its environment, after every check."""
     load(args.scenario)  # ScenarioError: unknown name, bad file
+    if args.batch == "":
+        raise ServeError("--batch '' names no directory; give the --out directory of a finished batch")
     if args.batch is not None:
         try:
             read_batch(args.batch)
