@@ -60,6 +60,7 @@ class BorderModel(Model):
         self.counted_series: list[float] = []
         bp = self.levers.border_patrol
         self.sectors = [BorderPatrolSector(self, s, bp.agents * bp.allocation[s]) for s in SECTORS]
+        self.sector_of = {s.sector: s for s in self.sectors}
         self.ports = [PortOfEntry(self, i) for i in range(len(CITIES))]
         self.appointments = AppointmentSystem(self)
         self.mexico = MexicanAuthority(self)
@@ -138,12 +139,12 @@ class BorderModel(Model):
         for t, choice in crossings:
             surrender = choice == SURRENDER
             sector = CITIES[t.city].sector if surrender else t.best_evasion()[0]
-            bp = self.sectors[SECTORS.index(sector)]
+            bp = self.sector_of[sector]
             if bp.crossing(surrender, t.people):
                 self.processing.encounter(t, "usbp", choice, sector)
             else:
                 self.today["gotaways"] += t.people
-                self.today[f"gotaways_{sector}"] += t.people
+                self.today[bp.gotaways] += t.people
                 t.move(State.GOT_AWAY)
                 t.retire()
         for port in self.ports:
