@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import itertools
 import math
 from collections import Counter, defaultdict
@@ -241,11 +242,23 @@ class BorderModel(Model):
 
     # -- running --------------------------------------------------------------------------
     def run(self, progress=None) -> pd.DataFrame:
-        """Run every day of the scenario; `progress` is called with the number of days done."""
-        for _ in range(self.days):
-            self.step()
-            if progress:
-                progress(1)
+        """Run every day of the scenario; `progress` is called with the number of days done.
+
+        Python's cyclic garbage collector is paused while the days run. The model makes almost no
+        reference cycles (a whole run at 40 people per agent leaves a few dozen objects for it;
+        everything else is freed as soon as it is dropped), while each of its full collections
+        scans every live agent, so with it a run at 10 people per agent took 40% longer and the
+        cost grew with the population."""
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            for _ in range(self.days):
+                self.step()
+                if progress:
+                    progress(1)
+        finally:
+            if paused:
+                gc.enable()
         return self.daily()
 
     def daily(self) -> pd.DataFrame:
