@@ -35,8 +35,6 @@ class Family(Traveller):
         child = UnaccompaniedMinor(m, self.group, self.claim, self.risk, self.patience, size=self.children)
         self.size, self.children = self.adults, 0
         self.people = self.size * m.scale
-        if self in m.in_city:  # the children leave the city's count here and join it as a child below
-            m.city_people[self.city] -= moved
         child.place_in_city(self.city)
         child.move(State.STAGING)
         child.belief = list(child.shared_belief())

@@ -104,17 +104,13 @@ class Traveller(Agent):
         if IN_CITY_STATE[old] != IN_CITY_STATE[state]:  # into or out of a city where Mexico's sweeps look
             if IN_CITY_STATE[state]:
                 m.in_city.add(self)
-                m.city_people[self.city] += self.people
             else:
                 m.in_city.discard(self)
-                m.city_people[self.city] -= self.people
         self.state = state
 
     def retire(self) -> None:
         """Leave the simulation for good (the census keeps counting the person in its last state)."""
-        if self in self.model.in_city:
-            self.model.in_city.discard(self)
-            self.model.city_people[self.city] -= self.people
+        self.model.in_city.discard(self)
         self.ticket += 1
         self.spot = None
         self.remove()

@@ -51,7 +51,6 @@ class BorderModel(Model):
         self.census = Census()
         self.calendar = Calendar()
         self.in_city = Bag()  # people staging or back after expulsion: who Mexico's sweeps can find
-        self.city_people = [0] * len(CITIES)  # people in `in_city`, by city, kept as they come and go
         self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days, self.beh.prior_weight)
         self.levers = Levers(scenario)
         self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
@@ -225,7 +224,9 @@ class BorderModel(Model):
         return self.random.choice(options) if options else t.city
 
     def city_crowding(self) -> list[float]:
-        people = [float(n) for n in self.city_people]  # kept as people come and go: no scan of everyone
+        people = [0.0] * len(CITIES)
+        for t in self.in_city.items:
+            people[t.city] += t.people
         for p in self.ports:
             people[p.city] += p.queued
         self.border.set_crowding(people)

@@ -16,10 +16,6 @@ def check_day(m):
         assert recount[s] == census[s], s
     for s in (State.REMOVED, State.TRANSFERRED_SOUTH):  # some retired, none invented
         assert recount[s] <= census[s]
-    in_city = [0] * len(m.city_people)  # the crowding count, kept as people come and go, against a recount
-    for t in m.in_city.items:
-        in_city[t.city] += t.people
-    assert in_city == m.city_people
 
 
 def test_people_are_conserved_through_every_regime():
