@@ -26,7 +26,6 @@ class BorderPatrolSector(FixedAgent):
         self.arrivals = self.arrivals_yesterday = 0.0  # people encountered (processing load)
         self.crossers = 0.0  # people who tried to cross here today
         self.crossers_week = 0.0
-        self.catch_day, self.catch_today = -1, 0.0  # today's catch probability, once worked out
 
     def catch_probability(self) -> float:
         """Chance an evader is caught: presence relative to a normal posting, less agents busy processing."""
@@ -43,12 +42,7 @@ class BorderPatrolSector(FixedAgent):
         m = self.model
         self.crossers += people
         self.crossers_week += people
-        if surrender:
-            p = m.levers.border_patrol.surrender_caught
-        else:
-            if self.catch_day != m.day:  # what it depends on changes between days, not within one
-                self.catch_day, self.catch_today = m.day, self.catch_probability()
-            p = self.catch_today
+        p = m.levers.border_patrol.surrender_caught if surrender else self.catch_probability()
         caught = m.random.random() < p
         if not surrender:
             m.info.report_crossing(self.index, people, caught)

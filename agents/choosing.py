@@ -64,23 +64,35 @@ def decide(model, travellers: list) -> None:
 def circumstances(m, d: Deciders) -> Circumstances:
     """Where each decider stands today: its city's danger and crowding, the best stretch within
     reach to evade through for its risk tolerance, the waits the rules leave open to its kind."""
-    beh, levers = m.beh, m.levers
-    # The sectors within reach of each city (padded), and the value of evading through each.
-    reach = m.reach_index[d.city]
-    catch = m.catch_array[reach]
-    danger = m.sector_danger_array[reach]
-    merit = np.where(reach >= 0, (1 - catch) - (beh.danger_weight / d.risk)[:, None] * danger, -np.inf)
-    best = merit.argmax(axis=1)[:, None]
-    port_open = np.array([port_takes(levers, kind) for kind in KINDS])
-    appointments = np.array([appointments_open(levers, kind) for kind in KINDS])
+    beh = m.beh
+    catch, danger = best_evasion(m, d.city, d.risk)
+    port_open, appointments = open_to_kind(m.levers)
     port_wait = np.array([p.expected_wait() for p in m.ports])
     return Circumstances(
-        danger_here=m.city_danger[d.city], evade_catch=np.take_along_axis(catch, best, 1)[:, 0],
-        evade_danger=np.take_along_axis(danger, best, 1)[:, 0],
+        danger_here=m.city_danger[d.city], evade_catch=catch, evade_danger=danger,
         day_cost=beh.wait_cost * (1.0 + np.asarray(m.crowding)[d.city]),
         port_wait=np.where(port_open[d.k], port_wait[d.city], np.nan),
         appointment_wait=np.where(appointments[d.k], m.appointments.expected_wait(), np.nan),
         days_left=d.days_left)
+
+
+def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
+    """For people in these cities with this risk tolerance, the shared catch rate and the danger of
+    the sector within reach where evading looks best (`agents.traveller.best_evasion_at`, for all)."""
+    reach = m.reach_index[city]  # the sectors within reach of each city, padded with -1
+    catch = m.catch_array[reach]
+    danger = m.sector_danger_array[reach]
+    merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
+                     -np.inf)
+    best = merit.argmax(axis=1)[:, None]
+    return np.take_along_axis(catch, best, 1)[:, 0], np.take_along_axis(danger, best, 1)[:, 0]
+
+
+def open_to_kind(levers) -> tuple[np.ndarray, np.ndarray]:
+    """By kind (in `KINDS` order): whether the ports take their asylum claims, and whether they
+    may request appointments, under the rules in force (`model.policy`)."""
+    return (np.array([port_takes(levers, kind) for kind in KINDS]),
+            np.array([appointments_open(levers, kind) for kind in KINDS]))
 
 
 def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:

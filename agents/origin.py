@@ -28,13 +28,13 @@ from collections import deque
 import numpy as np
 from mesa import Agent
 
-from agents.choosing import outlook_array
+from agents.choosing import best_evasion, open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
 from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
 from model.params import GROUPS, KINDS
-from model.policy import Choice, appointments_open, parole_open, port_takes, reentry_outlook
+from model.policy import Choice, parole_open, reentry_outlook
 from model.pressure import Pressure
 from model.states import State
 
@@ -106,19 +106,13 @@ class OriginCommunities(Agent):
         the chance Mexico stops the trip on the way."""
         m, levers, beh = self.model, self.model.levers, self.model.beh
         shares = np.array([m.route_shares[group] for group in GROUPS])[self.g]  # (class, city)
-        reach = m.reach_index  # the best stretch to evade through from each city, at middling risk
-        merit = np.where(reach >= 0, (1 - m.catch_array[reach]) - beh.danger_weight * m.sector_danger_array[reach],
-                         -np.inf)
-        best = merit.argmax(axis=1)[:, None]
-        catch = np.take_along_axis(m.catch_array[reach], best, 1)[:, 0]
-        danger = np.take_along_axis(m.sector_danger_array[reach], best, 1)[:, 0]
+        catch, danger = best_evasion(m, np.array(m.city_range), 1.0)  # from each city, at middling risk
         port_wait = np.array([p.expected_wait() for p in m.ports])
-        port_open = np.array([port_takes(levers, kind) for kind in KINDS])[self.k]
-        appointments = np.array([appointments_open(levers, kind) for kind in KINDS])[self.k]
+        port_open, appointments = open_to_kind(levers)
         at = Circumstances(danger_here=shares @ m.city_danger, evade_catch=shares @ catch,
                            evade_danger=shares @ danger, day_cost=beh.wait_cost * (1.0 + shares @ np.asarray(m.crowding)),
-                           port_wait=np.where(port_open, shares @ port_wait, np.nan),
-                           appointment_wait=np.where(appointments, m.appointments.expected_wait(), np.nan),
+                           port_wait=np.where(port_open[self.k], shares @ port_wait, np.nan),
+                           appointment_wait=np.where(appointments[self.k], m.appointments.expected_wait(), np.nan),
                            days_left=beh.patience_days)
         stopped = np.where(self.g == GROUPS.index("mx"), 0.0,
                            np.minimum(1.0, levers.mexico.interdiction * (shares @ m.exposure)))

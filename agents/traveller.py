@@ -98,9 +98,7 @@ class Traveller(Agent):
     def move(self, state: State) -> None:
         m = self.model
         old = self.state
-        census = m.census.people
-        census[old] -= self.people
-        census[state] += self.people
+        m.census.move(old, state, self.people)
         if IN_CITY_STATE[old] != IN_CITY_STATE[state]:  # into or out of a city where Mexico's sweeps look
             if IN_CITY_STATE[state]:
                 m.in_city.add(self)

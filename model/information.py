@@ -58,17 +58,11 @@ class Information:
         self.sector_caught = self.sector_caught * d + arrived[4]
         self._today = self._blank()
 
-    def signal(self, g: int, k: int, option: int, prior: tuple[float, float]) -> tuple[float, float]:
-        """Shared belief (chance to enter, chance of removal far away), shrunk to the rules' outlook."""
-        n = self.trials[g, k, option]
-        w = self.prior_weight
-        return ((self.enter[g, k, option] + w * prior[0]) / (n + w),
-                (self.far[g, k, option] + w * prior[1]) / (n + w))
-
     def shared_beliefs(self, outlook: np.ndarray) -> np.ndarray:
-        """`signal` for every group, kind, claim and belief option at once: `outlook` is the rules'
-        (group, kind, claims, belief option, enter/far) array; the result is (group, kind, claims, 6),
-        each row (enter, far) for surrender, port and appointment."""
+        """Shared beliefs (chance to enter, chance of removal far away) for every group, kind, claim
+        and belief option, each shrunk to the rules' outlook: `outlook` is the rules' (group, kind,
+        claims, belief option, enter/far) array; the result is (group, kind, claims, 6), each row
+        (enter, far) for surrender, port and appointment."""
         idx = list(BELIEF_OPTIONS)
         w = self.prior_weight
         n = self.trials[:, :, None, idx] + w
