@@ -104,20 +104,6 @@ def test_killed_worker_stops_the_sweep_resumably(reference, tmp_path, capsys):
     resume_and_compare(spec, out, ref, kept, capsys)
 
 
-def test_ctrl_c_stops_with_a_resumable_line(reference, tmp_path, capsys):
-    spec, ref = reference
-    out = tmp_path / "out"
-    process = start(spec, out)
-    wait_for_runs(process, out, 2)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=120)
-    kept = finished(out)
-    assert process.returncode == 130 and len(kept) < 12
-    assert err.strip() == (f"borderflow: interrupted: {len(kept)} of 12 runs finished and kept in {out}; "
-                           f"finish them with the same command and --resume")
-    resume_and_compare(spec, out, ref, kept, capsys)
-
-
 def test_partial_file_is_never_taken_for_a_finished_run(reference, tmp_path, capsys):
     spec, ref = reference
     out = tmp_path / "out"
@@ -144,15 +130,17 @@ def temporaries(out: Path) -> list[str]:
     return sorted(str(p.relative_to(out)) for p in out.rglob("*.tmp"))
 
 
-def test_sigterm_stops_a_sweep_resumably_and_leaves_no_temporary(reference, tmp_path, capsys):
+@pytest.mark.parametrize("sent, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)], ids=["ctrl-c", "sigterm"])
+def test_a_signal_stops_a_sweep_resumably_and_leaves_no_temporary(reference, tmp_path, capsys, sent, code):
+    """Ctrl-C, and SIGTERM (what timeout and job schedulers send), stop a sweep with one resumable line."""
     spec, ref = reference
     out = tmp_path / "out"
     process = start(spec, out)
     wait_for_runs(process, out, 2)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(sent)
     _, err = process.communicate(timeout=120)
     kept = finished(out)
-    assert process.returncode == 143 and len(kept) < 12
+    assert process.returncode == code and len(kept) < 12
     assert err.strip() == (f"borderflow: interrupted: {len(kept)} of 12 runs finished and kept in {out}; "
                            f"finish them with the same command and --resume")
     assert temporaries(out) == []
