@@ -41,7 +41,13 @@ refused. The parent of DIR must exist.
 --start/--end/--days/--seed/--scale override run.start/run.end/run.seed/run.scale and take
 precedence over the same keys given with --set. --days N runs N days from the start date.
 DIR/scenario.toml holds every parameter; `borderflow run --scenario DIR/scenario.toml`
-repeats the run exactly."""
+repeats the run exactly.
+
+--fork DATE runs the scenario's history up to DATE (or takes it from the snapshot cache) and
+goes on from DATE: each lever given with --set takes its value on DATE and keeps it to the end
+(later timeline events no longer change it); --drop removes later timeline events. --days
+then counts from DATE and the outputs start on DATE. --fork FILE resumes a snapshot written
+with --save (refused if it is another history or another version of the model)."""
 
 BATCH_EPILOG = """\
 DIR holds plan.parquet (every run), runs/<id>.parquet (each run as it finishes),
@@ -96,7 +102,10 @@ def build_parser() -> Parser:
     run.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME|PATH",
                      help=f"a named scenario (see `borderflow scenarios`) or a .toml file (default: {DEFAULT_SCENARIO})")
     add_span_arguments(run, seed_help="random seed")
+    add_fork_arguments(run)
     run.add_argument("--out", required=True, metavar="DIR", help="output directory (see below)")
+    run.add_argument("--save", metavar="FILE", help="also save the whole model state after the last day to FILE "
+                                                    "(go on from it with --fork FILE)")
     run.add_argument("--quiet", action="store_true", help="no progress bar and no summary line")
     run.set_defaults(handler=cmd_run)
 
@@ -115,6 +124,7 @@ def build_parser() -> Parser:
     batch.add_argument("--scenarios", nargs="+", required=True, metavar="NAME|PATH", help="the scenarios")
     batch.add_argument("--replicates", type=int, default=1, metavar="N", help="runs per scenario (default: 1)")
     add_span_arguments(batch, seed_help="first seed: replicate i runs with seed S+i (default: 1)")
+    add_fork_arguments(batch)
     add_experiment_arguments(batch)
     batch.set_defaults(handler=cmd_batch)
 
@@ -173,6 +183,16 @@ def add_span_arguments(parser: argparse.ArgumentParser, seed_help: str) -> None:
                         help="change a parameter, e.g. --set closure.activation=2000 (see `borderflow params`)")
 
 
+def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
+    """--fork/--drop, shared by `run`, `batch` and `compare`."""
+    parser.add_argument("--fork", metavar="YYYY-MM-DD|FILE",
+                        help="follow the scenario's history up to this date, then go on with the --set levers held "
+                             "from it (or resume a snapshot FILE)")
+    parser.add_argument("--drop", action="extend", nargs="+", metavar="YYYY-MM-DD|later",
+                        help="with --fork: leave out the timeline events on these dates ('later': every event "
+                             "from the fork date on)")
+
+
 # -- run ------------------------------------------------------------------------------------
 def summary(daily, out: str) -> str:
     usbp, ofo = daily["encounters_usbp"].sum(), daily["encounters_ofo"].sum()
@@ -186,9 +206,14 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
 
     from experiments.output import OutputError, Staging, write
     from experiments.overrides import configure
-    from model.model import BorderModel
+    from model.snapshot import begin, save, snapshot_file
 
     scenario = configure(args)
+    snapshot = snapshot_file(args.fork)
+    if args.save and scenario.fork is not None:
+        raise UsageError("--save saves a scenario's own history; it cannot go with a fork")
+    if args.save and not os.path.isdir(os.path.dirname(os.path.abspath(args.save))):
+        raise UsageError(f"--save {args.save}: its folder does not exist")
     try:
         staging = Staging(args.out)
     except OutputError as err:
@@ -197,8 +222,11 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
         show = not args.quiet and scenario.days > PROGRESS_DAYS
         with tqdm(total=scenario.days, unit="day", desc=scenario.name, file=sys.stderr, disable=not show,
                   delay=2, mininterval=0.5, leave=False) as bar:
-            daily = BorderModel(scenario).run(progress=bar.update)
+            model = begin(scenario, progress=bar.update, snapshot=snapshot)
+            daily = model.run(progress=bar.update)
         write(staging, daily, scenario, argv)
+        if args.save:
+            save(model, args.save)
         staging.commit()
     if not args.quiet:
         print(summary(daily, args.out))

@@ -9,26 +9,67 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 
 from experiments.errors import UsageError
+from model.fork import LATER, Fork, lever_changes, parse_drop
+from model.params import LEVER_SECTIONS
 from model.scenario import Scenario, check_value, load, parse_set
 
 
 def configure(args: argparse.Namespace) -> Scenario:
     """The scenario named by `args.scenario` with the command line's changes applied, all checked together."""
+    fork, drop = getattr(args, "fork", None), getattr(args, "drop", None) or ()
     return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
-                    seed=args.seed, scale=args.scale)
+                    seed=args.seed, scale=args.scale, fork=fork_date(fork) if fork else None, drop=drop)
+
+
+def fork_date(text: str) -> dt.date:
+    """`--fork`: a date, or a snapshot file (forked at the date it was saved)."""
+    import os
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        if not os.path.isfile(text):
+            raise UsageError(f"--fork: '{text}' is neither a date YYYY-MM-DD nor a snapshot file") from None
+        from model.snapshot import header
+
+        return header(text)["date"]
 
 
 def override(scenario: Scenario, values: dict, *, days=None, start=None, end=None, seed=None,
-             scale=None) -> Scenario:
-    """`scenario` with `values` and the span flags applied (the flags win), all checked together."""
+             scale=None, fork: dt.date | None = None, drop=()) -> Scenario:
+    """`scenario` with `values` and the span flags applied (the flags win), all checked together.
+
+    For a fork (`fork`, or a scenario that has one), lever values are the fork's changes, held from
+    its date; other values apply to the whole run, history included; `days` counts from the fork."""
     if days is not None and days <= 0:
         raise UsageError(f"--days must be at least 1, got {days}")
+    if fork is not None or drop:
+        if start is not None:
+            raise UsageError("--start cannot go with --fork: the run starts on the scenario's start and "
+                             "differs from the fork date on")
+        base = scenario.fork or Fork(fork or scenario.run.start)
+        if drop and fork is None and scenario.fork is None:
+            raise UsageError("--drop needs --fork DATE: the events it drops are those from the fork date on")
+        drops = base.drop
+        if drop:
+            given = parse_drop(LATER if LATER in drop else list(drop), "--drop")
+            drops = LATER if LATER in (given, base.drop) else tuple(sorted({*base.drop, *given}))
+        scenario = replace(scenario, fork=Fork(fork or base.date, base.changes, drops))
+    if scenario.fork is not None:
+        levers = {k: v for k, v in values.items() if k.split(".")[0] in LEVER_SECTIONS}
+        values = {k: v for k, v in values.items() if k not in levers}
+        changes = {s: dict(v) for s, v in scenario.fork.changes.items()}
+        for section, named in lever_changes(levers, "--set").items():
+            changes.setdefault(section, {}).update(named)
+        scenario = replace(scenario, fork=replace(scenario.fork, changes=changes))
     flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
     values = {**values, **{k: v for k, v in flags.items() if v is not None}}
     if days is not None:
-        first = check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
+        first = scenario.fork.date if scenario.fork else \
+            check_value("run", "start", values.get("run.start", scenario.run.start), "run.start")
         try:
             values["run.end"] = first + dt.timedelta(days=days - 1)
         except OverflowError:

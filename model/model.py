@@ -47,13 +47,14 @@ class BorderModel(Model):
         self.scale = scenario.run.scale
         self.beh = scenario.behaviour
         self.day = 0
+        self.first_day = 0  # the first day of the daily table: a fork's date, else the start
         self.border = Border(self.random, scenario.geography)
         self.census = Census()
         self.calendar = Calendar()
         self.in_city = Bag()  # people staging or back after expulsion: who Mexico's sweeps can find
         self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days, self.beh.prior_weight)
         self.levers = Levers(scenario)
-        self.timeline = Timeline(self, scenario.timeline)  # may change the levers in force at the start
+        self.timeline = Timeline(self, scenario.events)  # may change the levers in force at the start
         self.budget = Budget(self.random)
         self.processing = Processing(self)
         self.courts = Courts(self.levers.courts.backlog)  # after the events in force at the start
@@ -252,7 +253,7 @@ class BorderModel(Model):
         paused = gc.isenabled()
         gc.disable()
         try:
-            for _ in range(self.days):
+            while self.day < self.days:
                 self.step()
                 if progress:
                     progress(1)
@@ -262,8 +263,13 @@ class BorderModel(Model):
         return self.daily()
 
     def daily(self) -> pd.DataFrame:
-        df = pd.DataFrame(self.rows, columns=COLUMNS)
-        return df
+        """The days run, from the fork date for a fork (the history before it is the factual's)."""
+        return pd.DataFrame(self.rows[self.first_day:], columns=COLUMNS)
+
+    def fork(self, scenario: Scenario) -> None:
+        """Go on from today under `scenario` (a fork of the history run so far, see model.snapshot)."""
+        self.params, self.days, self.first_day = scenario, scenario.days, self.day
+        self.timeline.fork(scenario.events)
 
     def recount(self) -> np.ndarray:
         """People by state, counted from the agents still in the model and the people at home

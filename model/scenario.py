@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from model import fork as forks
+from model.fork import Fork
 from model.params import GROUPS, LEVER_SECTIONS, SECTIONS
 from model.pressure import KNOT_MIN_DAYS
 from model.size import check_size
@@ -43,6 +45,9 @@ class Scenario:
     description: str = ""
     sections: dict = field(default_factory=lambda: {k: cls() for k, cls in SECTIONS.items()})
     timeline: tuple = ()
+    fork: Fork | None = None
+    """If set, the run follows this scenario's history up to `fork.date` and goes on under the
+    fork's changes (`model.fork`); `run.start` is the start of the history."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -64,13 +69,29 @@ class Scenario:
         out.validate()
         return out
 
+    @property
+    def events(self) -> tuple:
+        """The timeline the run follows: the scenario's own, or with a fork's changes from its date (last,
+        so they win over any event on the same day)."""
+        if self.fork is None:
+            return self.timeline
+        own = TimelineEvent(self.fork.date, self.fork.changes, f"fork: {forks.describe(self.fork.changes)}")
+        return self.fork.timeline(self.timeline) + ((own,) if self.fork.changes else ())
+
+    def history(self) -> Scenario:
+        """The scenario without its fork: what runs up to the fork date."""
+        return replace(self, fork=None)
+
     def validate(self) -> None:
         """Cross-field checks that one value alone cannot make: on the scenario as it starts, and on
-        the levers in force from every date of its timeline; then the run's size (`model.size`)."""
+        the levers in force from every date of its timeline (a fork's included); then the run's size
+        (`model.size`)."""
         run = self.run
         if run.end < run.start:
             raise ScenarioError(f"run.end {run.end} is before run.start {run.start}")
-        for ev in self.timeline:
+        if self.fork:
+            self.fork.check(run.start, run.end, self.timeline)
+        for ev in self.events:
             if ev.announced and ev.announced > ev.date:
                 raise ScenarioError(f"timeline event on {ev.date}: announced {ev.announced} is after it takes effect")
         dates = [k["date"] for k in self.pressure.knots]
@@ -82,8 +103,8 @@ class Scenario:
                                     f"{KNOT_MIN_DAYS} days apart (the pressure is smooth; monthly swings come from decisions)")
         sections = dict(self.sections)
         rules(sections)
-        for day in sorted({ev.date for ev in self.timeline}):  # the changes of one day apply together
-            for ev in self.timeline:
+        for day in sorted({ev.date for ev in self.events}):  # the changes of one day apply together
+            for ev in self.events:
                 if ev.date == day:
                     for section, values in ev.changes.items():
                         sections[section] = replace(sections[section], **values)
@@ -107,6 +128,8 @@ class Scenario:
              "note": ev.note, "set": ev.changes}
             for ev in self.timeline
         ]
+        if self.fork:
+            out["fork"] = self.fork.to_dict()
         return out
 
 
@@ -166,7 +189,7 @@ def _timeline(entries: Any, where: str) -> tuple[TimelineEvent, ...]:
 def from_dict(data: dict, where: str, base: Scenario | None = None) -> Scenario:
     """Build a scenario from parsed TOML, on top of `base` (defaults if None)."""
     base = base or Scenario()
-    unknown = set(data) - {"name", "description", "extends", "timeline", "meta", *SECTIONS}
+    unknown = set(data) - {"name", "description", "extends", "timeline", "fork", "meta", *SECTIONS}
     if unknown:
         key = sorted(unknown)[0]
         raise ScenarioError(f"{where}: unknown section '{key}'{suggest(key, SECTIONS)}")
@@ -181,8 +204,9 @@ def from_dict(data: dict, where: str, base: Scenario | None = None) -> Scenario:
     timeline = base.timeline
     if "timeline" in data:
         timeline = _timeline(data["timeline"], where)
+    fork = forks.parse(data["fork"], where, base.fork) if "fork" in data else base.fork
     scenario = replace(base, name=str(data.get("name", base.name)),
-                       description=str(data.get("description", base.description)), timeline=timeline)
+                       description=str(data.get("description", base.description)), timeline=timeline, fork=fork)
     try:
         return scenario.with_values(values)
     except ScenarioError as err:
@@ -233,6 +257,11 @@ def _load(name_or_path: str, children: tuple) -> Scenario:
         if not isinstance(data.get(key, ""), str):
             raise ScenarioError(f"{shown}: {key} must be text, got {data[key]!r}")
     base = None
+    if isinstance(data.get("fork"), dict) and "scenario" in data["fork"]:  # the history it forks, as `extends`
+        if "extends" in data:
+            raise ScenarioError(f"{shown}: give either extends or fork.scenario (the scenario whose history "
+                                f"it forks), not both")
+        data = {**data, "extends": data["fork"]["scenario"]}
     if "extends" in data:
         parent = data["extends"]
         if not isinstance(parent, str) or not parent:

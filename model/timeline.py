@@ -25,24 +25,37 @@ class Timeline:
         self.model = model
         self.controller: ThresholdController | None = None
         self.fresh = False
-        self._changes = []
-        lev = model.levers
+        self._scheduled: list = []  # (PolicyChange, Mesa event): the changes keep their events alive
+        for ev in events:
+            if (ev.date - model.start).days <= 0:  # already in force when the run starts
+                model.levers = model.levers.apply(ev.changes)
+        self._plan([ev for ev in events if (ev.date - model.start).days > 0], model.levers)
+
+    def _plan(self, events, levers) -> None:
+        """Announce and schedule `events`, all in the future, starting from `levers` in force now."""
+        model = self.model
         for ev in events:
             day = (ev.date - model.start).days
-            if day <= 0:  # already in force when the run starts
-                model.levers = model.levers.apply(ev.changes)
-                lev = model.levers
-                continue
             if ev.announced is not None:
                 known = max(0, (ev.announced - model.start).days)  # announcements are news at once
-                after = lev.apply(ev.changes)
+                after = levers.apply(ev.changes)
                 model.info.announce(known, day, outlook_table(after, after.border_patrol.apprehension))
-            lev = lev.apply(ev.changes)
+            levers = levers.apply(ev.changes)
             if day < model.days:
                 change = PolicyChange(self, ev)
-                self._changes.append(change)
                 # Fires after day-1's record and before day's step (the step for day d runs at time d+1).
-                model.schedule_event(change, at=day + 0.5, priority=Priority.HIGH)
+                self._scheduled.append((change, model.schedule_event(change, at=day + 0.5, priority=Priority.HIGH)))
+
+    def fork(self, events) -> None:
+        """From today on, follow `events` (a fork's timeline) instead of the ones planned: the changes
+        still to come are cancelled, and so is the news of them (travellers hear of the forked
+        timeline's announcements instead, on the same dates)."""
+        model, today = self.model, self.model.day
+        for _, scheduled in self._scheduled:
+            scheduled.cancel()
+        self._scheduled = []
+        model.info.announcements = [a for a in model.info.announcements if a[1] <= today]
+        self._plan([ev for ev in events if (ev.date - model.start).days >= today], model.levers)
 
     def apply(self, event) -> None:
         m = self.model
