@@ -66,7 +66,7 @@ class Processes:
 
     def __enter__(self) -> Processes:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["experiments.runs", "model.model"])
+        context.set_forkserver_preload(["experiments.runs", "model.model", "model.snapshot"])
         self.pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=_ignore_interrupt)
         return self
 

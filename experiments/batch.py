@@ -22,7 +22,7 @@ from matplotlib.figure import Figure
 from experiments.backends import backend
 from experiments.errors import ExperimentError
 from experiments.output import scenario_toml
-from experiments.overrides import configure, override
+from experiments.overrides import configure, override, snapshot_file
 from experiments.plots import THOUSANDS
 from experiments.runs import Run
 from experiments.summaries import summarise
@@ -36,9 +36,16 @@ STOCK_PANELS = {"waiting_mexico"}
 
 
 def _flat(scenario: Scenario) -> dict[str, Any]:
-    """Scalar parameters as {"section.field": value}."""
-    return {f"{section}.{name}": value for section, table in scenario.to_dict().items() if isinstance(table, dict)
+    """Scalar parameters as {"section.field": value}; a fork's held levers as their value from the fork on,
+    and its date as `fork.date`."""
+    flat = {f"{section}.{name}": value for section, table in scenario.to_dict().items()
+            if isinstance(table, dict) and section != "fork"
             for name, value in table.items() if isinstance(value, (bool, int, float, str))}
+    if scenario.fork is not None:
+        flat["fork.date"] = scenario.fork.date.isoformat()
+        flat.update({f"{section}.{name}": value for section, values in scenario.fork.changes.items()
+                     for name, value in values.items() if isinstance(value, (bool, int, float, str))})
+    return flat
 
 
 def key_parameters(scenarios: list[Scenario], changed: Iterable[str] = ()) -> list[str]:
@@ -51,13 +58,15 @@ def key_parameters(scenarios: list[Scenario], changed: Iterable[str] = ()) -> li
 def plan(scenarios: list[Scenario], replicates: int, seed: int, changed: Iterable[str] = ()) -> list[Run]:
     """Every scenario x replicate; the key parameters become the runs' columns."""
     keys = key_parameters(scenarios, changed)
-    return [Run(s, {k: _flat(s)[k] for k in keys}, seed + r, point, r)
+    return [Run(s, {}, seed + r, point, r, columns={k: _flat(s).get(k) for k in keys})
             for point, s in enumerate(scenarios) for r in range(replicates)]
 
 
 def plan_from_args(args: argparse.Namespace) -> list[Run]:
     if args.replicates < 1:
         raise ExperimentError(f"--replicates must be at least 1, got {args.replicates}")
+    if args.fork and snapshot_file(args.fork):
+        raise ExperimentError("--fork FILE resumes one run; a batch forks its scenarios by date (--fork YYYY-MM-DD)")
     if len(set(args.scenarios)) != len(args.scenarios):
         raise ExperimentError("--scenarios names a scenario twice")
     scenarios = [configure(argparse.Namespace(**{**vars(args), "scenario": name, "seed": None}))
@@ -176,7 +185,7 @@ def batch_run(scenario: str | Scenario = "baseline", parameters: Mapping[str, An
 
 
 def _rows(n: int, run: Run, result, period: int) -> list[dict[str, Any]]:
-    head = {"RunId": n, "iteration": run.replicate, **run.values, "seed": run.seed}
+    head = {"RunId": n, "iteration": run.replicate, **run.columns, **run.values, "seed": run.seed}
     if not result.ok:
         return [{**head, "Step": None, "error": result.error}]
     daily = result.daily

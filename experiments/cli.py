@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 from dataclasses import fields
+from pathlib import Path
 
 from experiments.errors import ExperimentError, Stopped, Terminated, UsageError, interrupted_code
 from experiments.summaries import describe
@@ -56,6 +57,16 @@ at the end, daily.parquet and monthly.parquet (one row per run and day or month,
 scenario, replicate, seed and the parameters that differ between the scenarios),
 summaries.parquet/.csv (one row per run) and comparison.png (median and 90% band of each
 scenario). An interrupted batch is finished by the same command with --resume."""
+
+COMPARE_EPILOG = """\
+The factual is the scenario forked on DATE with no change (so, from DATE, the scenario itself); the
+counterfactual holds each --set lever from DATE and leaves out the --drop events. Both run with seeds
+S..S+N-1 from the same cached history, so each seed gives one difference (common random numbers) and
+a change that changes nothing gives exactly zero. --days/--end count from DATE. DIR holds what a
+batch writes (plan, runs/, daily.parquet, monthly.parquet, summaries, scenario-factual.toml,
+scenario-counterfactual.toml) and differences.csv (each day: the effect's median and 5-95% band;
+flows cumulated from DATE, stocks on the day), effects.csv (at 30, 90 and 365 days or the run's
+end) and effects.png. --resume finishes an interrupted comparison."""
 
 SWEEP_EPILOG = """\
 SPEC.toml names the scenario, the design (factorial, lhs, sobol, morris), samples,
@@ -136,6 +147,20 @@ def build_parser() -> Parser:
     add_experiment_arguments(sweep)
     sweep.set_defaults(handler=cmd_sweep)
 
+    compare = commands.add_parser("compare", help="the effect of a change from a day of history, over seeds",
+                                  allow_abbrev=False, epilog=COMPARE_EPILOG, formatter_class=raw,
+                                  description="Fork the scenario on --fork DATE twice, as it is (the factual) and "
+                                              "with the --set/--drop changes (the counterfactual), with the same "
+                                              "seeds, and write the effect with its 90% band into DIR.")
+    compare.add_argument("--scenario", default=DEFAULT_SCENARIO, metavar="NAME|PATH",
+                         help=f"the scenario whose history is forked (default: {DEFAULT_SCENARIO})")
+    compare.add_argument("--replicates", type=int, default=20, metavar="N",
+                         help="seeds S..S+N-1, each for both runs (default: 20)")
+    add_span_arguments(compare, seed_help="first seed (default: 1)")
+    add_fork_arguments(compare)
+    add_experiment_arguments(compare)
+    compare.set_defaults(handler=cmd_compare)
+
     sensitivity = commands.add_parser("sensitivity", help="Sobol or Morris indices of a finished sweep",
                                       allow_abbrev=False,
                                       description="Compute the sensitivity indices matching a finished sobol or "
@@ -205,8 +230,8 @@ def cmd_run(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from experiments.output import OutputError, Staging, write
-    from experiments.overrides import configure
-    from model.snapshot import begin, save, snapshot_file
+    from experiments.overrides import configure, snapshot_file
+    from model.snapshot import begin, save
 
     scenario = configure(args)
     snapshot = snapshot_file(args.fork)
@@ -252,7 +277,8 @@ def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
     return experiment(args, runs, files, spec.outputs)
 
 
-def experiment(args: argparse.Namespace, runs: list, files: dict, outputs: list[str], after=None) -> int:
+def experiment(args: argparse.Namespace, runs: list, files: dict, outputs: list[str], after=None,
+               extra: str = "comparison.png") -> int:
     """Run what DIR lacks on the chosen backend, then report; 1 if any run failed."""
     from experiments.backends import backend
     from experiments.store import execute
@@ -267,12 +293,22 @@ def experiment(args: argparse.Namespace, runs: list, files: dict, outputs: list[
         after(store.path, runs)
     if not args.quiet:
         print(f"wrote {args.out}: {finished} of {len(runs)} runs finished (daily.parquet, monthly.parquet, "
-              f"summaries.parquet/.csv{', comparison.png' if after and finished else ''})")
+              f"summaries.parquet/.csv{', ' + extra if after and finished else ''})")
     if failed:
         print(f"borderflow: {failed} of {len(runs)} runs failed; see {args.out}/failures.csv "
               f"(--resume tries them again)", file=sys.stderr)
         return 1
     return 0
+
+
+def cmd_compare(args: argparse.Namespace, argv: list[str]) -> int:
+    from experiments import batch, compare
+
+    runs = compare.plan(args)
+    code = experiment(args, runs, batch.files(runs, argv), [], after=compare.write, extra="effects.csv, effects.png")
+    if not args.quiet and (Path(args.out) / "effects.csv").exists():
+        print(compare.summary(Path(args.out)))
+    return code
 
 
 def cmd_sensitivity(args: argparse.Namespace, argv: list[str]) -> int:

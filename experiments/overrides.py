@@ -12,8 +12,7 @@ import datetime as dt
 from dataclasses import replace
 
 from experiments.errors import UsageError
-from model.fork import LATER, Fork, lever_changes, parse_drop
-from model.params import LEVER_SECTIONS
+from model.fork import LATER, Fork, parse_drop
 from model.scenario import Scenario, check_value, load, parse_set
 
 
@@ -38,6 +37,17 @@ def fork_date(text: str) -> dt.date:
         return header(text)["date"]
 
 
+def snapshot_file(fork: str | None) -> str | None:
+    """`--fork`'s value when it names a snapshot file rather than a date."""
+    if fork is None:
+        return None
+    try:
+        dt.date.fromisoformat(fork)
+        return None
+    except ValueError:
+        return fork
+
+
 def override(scenario: Scenario, values: dict, *, days=None, start=None, end=None, seed=None,
              scale=None, fork: dt.date | None = None, drop=()) -> Scenario:
     """`scenario` with `values` and the span flags applied (the flags win), all checked together.
@@ -58,13 +68,6 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
             given = parse_drop(LATER if LATER in drop else list(drop), "--drop")
             drops = LATER if LATER in (given, base.drop) else tuple(sorted({*base.drop, *given}))
         scenario = replace(scenario, fork=Fork(fork or base.date, base.changes, drops))
-    if scenario.fork is not None:
-        levers = {k: v for k, v in values.items() if k.split(".")[0] in LEVER_SECTIONS}
-        values = {k: v for k, v in values.items() if k not in levers}
-        changes = {s: dict(v) for s, v in scenario.fork.changes.items()}
-        for section, named in lever_changes(levers, "--set").items():
-            changes.setdefault(section, {}).update(named)
-        scenario = replace(scenario, fork=replace(scenario.fork, changes=changes))
     flags = {"run.start": start, "run.end": end, "run.seed": seed, "run.scale": scale}
     values = {**values, **{k: v for k, v in flags.items() if v is not None}}
     if days is not None:

@@ -36,7 +36,7 @@ def closure_thresholds(scenario: Scenario, dates: pd.Series) -> tuple[np.ndarray
     Timeline events can switch the rule on or move its thresholds, so they are followed day by day."""
     c = scenario.closure
     state = {"mode": c.mode, "activation": c.activation, "lift": c.lift}
-    events = sorted(scenario.timeline, key=lambda ev: ev.date)
+    events = sorted(scenario.events, key=lambda ev: ev.date)  # a fork's own changes included
     activation, lift = np.full(len(dates), np.nan), np.full(len(dates), np.nan)
     i = 0
     for n, day in enumerate(dates.dt.date):

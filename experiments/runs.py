@@ -47,6 +47,8 @@ class Run:
     seed: int = 1
     point: int = 0
     replicate: int = 0
+    columns: dict = field(default_factory=dict)
+    """Label columns that describe the scenario without changing it (a batch's differing parameters)."""
 
     @cached_property
     def id(self) -> str:
@@ -59,7 +61,7 @@ class Run:
         """The identifying columns plus one column per swept parameter."""
         return {"run_id": self.id, "scenario": self.scenario.name, "point": self.point,
                 "replicate": self.replicate, "seed": self.seed,
-                **{key: _plain(v) for key, v in self.values.items()}}
+                **{key: _plain(v) for key, v in {**self.columns, **self.values}.items()}}
 
     def resolved(self) -> Scenario:
         return self.scenario.with_values({**self.values, "run.seed": self.seed})
@@ -81,12 +83,13 @@ class Result:
 
 
 def simulate(run: Run) -> Result:
-    """Run one model to its last day; any exception becomes a failed Result."""
-    from model.model import BorderModel
+    """Run one model to its last day (a fork from its history's cached state); any exception becomes a
+    failed Result."""
+    from model.snapshot import begin
 
     t0 = time.perf_counter()
     try:
-        daily = BorderModel(run.resolved()).run()
+        daily = begin(run.resolved()).run()
     except Exception as err:  # noqa: BLE001 - a failed run is data, reported with its parameters
         message = " ".join(f"{type(err).__name__}: {err}".split())
         return Result(run.id, error=message, trace=traceback.format_exc(), seconds=time.perf_counter() - t0)

@@ -6,7 +6,8 @@
     replicates = 2                 # seeds seed, seed+1, ... at every point (common random numbers)
     seed = 1                       # also seeds the design's sampling
     outputs = ["peak_7day_avg", "days_closed"]   # summary statistics (default: all)
-    [run]                          # the span: days, start, end, scale
+    [run]                          # the span: days, start, end, scale; fork = 2024-06-04 (and drop = [...]):
+                                   # run the history to that date, vary the levers from it (days count from it)
     [set]                          # fixed values for every run, e.g. "mexico.interdiction" = 0.3
     [parameters]                   # "closure.activation" = { range = [1500, 3000] }
                                    # factorial: { values = [..] } or { range = [lo, hi], levels = n }
@@ -28,16 +29,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiments.errors import ExperimentError
+from experiments.errors import ExperimentError, UsageError
 from experiments.overrides import override
 from experiments.runs import Run
 from experiments.summaries import STATISTICS, check_names
 from model.scenario import Scenario, ScenarioError, check_key, load, named_scenarios
+from model.values import date
 
 DESIGNS = ("factorial", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "samples", "replicates", "seed", "outputs", "second_order", "levels",
             "description", "run", "set", "parameters")
-RUN_KEYS = ("days", "start", "end", "scale")
+RUN_KEYS = ("days", "start", "end", "scale", "fork", "drop")
 PARAMETER_KEYS = ("range", "values", "levels")
 SAMPLED = ("lhs", "sobol", "morris")
 
@@ -97,11 +99,16 @@ class Spec:
         name = self.data["scenario"]
         if name not in named_scenarios() and (self.folder / name).is_file():
             name = str(self.folder / name)
-        span = self.data.get("run", {})
+        span = dict(self.data.get("run", {}))
         try:
+            if "fork" in span:
+                span["fork"] = date(span["fork"], "run.fork")
+            drop = span.pop("drop", ())
+            if isinstance(drop, str):
+                drop = [drop]
             return override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
-                            **{k: span.get(k) for k in RUN_KEYS})
-        except (ScenarioError, ValueError) as err:
+                            drop=drop, **{k: span.get(k) for k in RUN_KEYS if k != "drop"})
+        except (ScenarioError, UsageError, ValueError) as err:
             raise ExperimentError(f"{self.where}: {err}") from None
 
 

@@ -56,8 +56,17 @@ class Scenario:
             raise AttributeError(name) from None
 
     def with_values(self, values: dict[str, Any]) -> Scenario:
-        """A copy with `{"section.field": value}` changes, each validated."""
-        sections = dict(self.sections)
+        """A copy with `{"section.field": value}` changes, each validated. For a fork, a lever's value is
+        one of the fork's changes, held from its date (the history is not changed); other values apply
+        to the whole run."""
+        sections, fork = dict(self.sections), self.fork
+        if fork is not None:
+            levers = {k: v for k, v in values.items() if k.split(".")[0] in LEVER_SECTIONS}
+            values = {k: v for k, v in values.items() if k not in levers}
+            changes = {s: dict(v) for s, v in fork.changes.items()}
+            for section, named in forks.lever_changes(levers, "at a fork").items():
+                changes.setdefault(section, {}).update(named)
+            fork = replace(fork, changes=changes)
         for key, raw in values.items():
             section, name, sub = split_key(key)
             current = getattr(sections[section], name)
@@ -65,7 +74,7 @@ class Scenario:
                 raw = {**current, sub: raw}
             value = check_value(section, name, raw, f"{section}.{name}")
             sections[section] = replace(sections[section], **{name: value})
-        out = replace(self, sections=sections)
+        out = replace(self, sections=sections, fork=fork)
         out.validate()
         return out
 
@@ -206,11 +215,13 @@ def from_dict(data: dict, where: str, base: Scenario | None = None) -> Scenario:
         timeline = _timeline(data["timeline"], where)
     fork = forks.parse(data["fork"], where, base.fork) if "fork" in data else base.fork
     scenario = replace(base, name=str(data.get("name", base.name)),
-                       description=str(data.get("description", base.description)), timeline=timeline, fork=fork)
-    try:
-        return scenario.with_values(values)
+                       description=str(data.get("description", base.description)), timeline=timeline, fork=None)
+    try:  # the file's own sections are the history's, even in a forked file: its [fork.set] are the changes
+        scenario = replace(scenario.with_values(values), fork=fork)
+        scenario.validate()
     except ScenarioError as err:
         raise ScenarioError(f"{where}: {err}") from None
+    return scenario
 
 
 def named_scenarios() -> dict[str, Path]:

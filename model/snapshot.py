@@ -182,13 +182,3 @@ def begin(scenario: Scenario, progress=None, snapshot: str | os.PathLike | None 
     model.fork(scenario)
     return model
 
-
-def snapshot_file(fork: str | None) -> str | None:
-    """`--fork`'s value when it names a snapshot file rather than a date."""
-    if fork is None:
-        return None
-    try:
-        dt.date.fromisoformat(fork)
-        return None
-    except ValueError:
-        return fork

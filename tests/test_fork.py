@@ -174,3 +174,75 @@ def test_fork_flags_refuse_what_does_not_fit(tmp_path, capsys):
         code, _, err = cli(["run", *argv, "--days", "3", "--out", out], capsys)
         assert_one_line_error(code, err, expected)
         assert not out.exists()
+
+
+# -- compare ---------------------------------------------------------------------------------
+COMPARE = ["compare", "--scenario", "historical", "--fork", "2024-06-04", "--scale", "400", "--quiet"]
+
+
+@pytest.mark.parametrize("change", [["--set", "mpp.hearing_days=300"],  # MPP is not in force: does nothing
+                                    ["--set", "closure.activation=2500"]])  # what the June 2024 rule sets anyway
+def test_compare_of_a_change_that_does_nothing_gives_exactly_zero(tmp_path, capsys, change):
+    code, _, _ = cli([*COMPARE, *change, "--replicates", "2", "--days", "40", "--out", tmp_path / "c"], capsys)
+    assert code == 0
+    effects = pd.read_csv(tmp_path / "c" / "effects.csv")
+    assert set(effects["days"]) == {30, 40}
+    assert (effects[["effect_p05", "effect_median", "effect_p95"]] == 0).all().all()
+    assert (effects["factual_median"] > 0).any()
+    assert (tmp_path / "c" / "effects.png").stat().st_size > 10_000
+
+
+def test_removing_the_closure_raises_border_patrol_encounters_over_a_year(tmp_path, capsys):
+    """Without the closure (held off from 2024-06-04, through the later rules), over a year: more
+    people set out and more are encountered, in every seed; the days under closure go to zero."""
+    out = tmp_path / "c"
+    code, stdout, _ = cli([*COMPARE[:-1], "--set", "closure.mode=off", "--replicates", "3", "--days", "365",
+                           "--workers", "2", "--out", out], capsys)
+    assert code == 0 and "Border Patrol encounters, cumulative effect" in stdout
+    effects = pd.read_csv(out / "effects.csv").set_index(["output", "days"])
+    assert effects.loc[("encounters_usbp", 365), "effect_p05"] > 0
+    assert effects.loc[("departures", 365), "effect_p05"] > 0
+    closure = effects.loc[("closure_active", 365)]
+    assert closure["counterfactual_median"] == 0 and closure["effect_median"] == -closure["factual_median"]
+    diffs = pd.read_csv(out / "differences.csv")
+    assert diffs["day"].max() == 365 and set(diffs["replicates"]) == {3}
+    daily = pd.read_parquet(out / "daily.parquet")
+    assert daily["date"].min() == "2024-06-04" and set(daily["scenario"]) == {"factual", "counterfactual"}
+
+
+def test_the_factual_arm_is_the_scenario_itself(tmp_path, capsys):
+    out = tmp_path / "c"
+    code, _, _ = cli([*COMPARE, "--drop", "2024-06-05", "--replicates", "1", "--seed", "5", "--days", "20",
+                      "--out", out], capsys)
+    assert code == 0
+    daily = pd.read_parquet(out / "daily.parquet")
+    factual = daily[daily["scenario"] == "factual"].drop(columns=["run_id", "scenario", "point", "replicate",
+                                                                  "seed"]).reset_index(drop=True)
+    straight = snapshot.begin(load("historical").with_values(
+        {"run.scale": 400, "run.seed": 5, "run.end": "2024-06-23"})).run()
+    pd.testing.assert_frame_equal(factual[straight.columns], after(straight, dt.date(2024, 6, 4)), check_dtype=False)
+
+
+@pytest.mark.parametrize("argv, expected", [
+    ([], "needs --fork"),
+    (["--fork", "2024-06-04"], "needs a change"),
+    (["--fork", "2024-06-04", "--set", "behaviour.persistence=0.5"], "would change the history"),
+    (["--fork", "2024-06-04", "--set", "closure.mode=off", "--replicates", "0"], "--replicates must be at least 1"),
+    (["--fork", "2024-06-04", "--set", "closure.mode=sometimes"], "closure.mode"),
+])
+def test_compare_refuses_what_it_cannot_compare_with_one_line(tmp_path, capsys, argv, expected):
+    code, _, err = cli(["compare", *argv, "--days", "5", "--out", tmp_path / "c"], capsys)
+    assert_one_line_error(code, err, expected)
+    assert not (tmp_path / "c").exists()
+
+
+def test_a_sweep_spec_forks_with_one_line(tmp_path):
+    from experiments import sweep
+
+    text = ('scenario = "historical"\ndesign = "factorial"\n[run]\nfork = 2024-06-04\ndays = 10\nscale = 400\n'
+            '[parameters]\n"closure.activation" = { values = [1500, 3000] }\n')
+    base, _, runs = sweep.plan(sweep.parse(text, "spec.toml"))
+    assert base.fork.date == dt.date(2024, 6, 4) and base.run.end == dt.date(2024, 6, 13)
+    resolved = [run.resolved() for run in runs]
+    assert [s.fork.changes["closure"]["activation"] for s in resolved] == [1500, 3000]
+    assert all(s.history() == base.history() for s in resolved)  # the sweep varies the fork, not the history
