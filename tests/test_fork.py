@@ -246,3 +246,16 @@ def test_a_sweep_spec_forks_with_one_line(tmp_path):
     resolved = [run.resolved() for run in runs]
     assert [s.fork.changes["closure"]["activation"] for s in resolved] == [1500, 3000]
     assert all(s.history() == base.history() for s in resolved)  # the sweep varies the fork, not the history
+
+
+def test_a_batch_forks_every_scenario_it_runs(tmp_path, capsys):
+    out = tmp_path / "b"
+    code, _, _ = cli(["batch", "--scenarios", "historical", "--fork", "2024-06-04", "--set", "closure.mode=off",
+                      "--replicates", "2", "--days", "5", "--scale", "400", "--quiet", "--out", out], capsys)
+    assert code == 0
+    daily = pd.read_parquet(out / "daily.parquet")
+    assert daily["date"].min() == "2024-06-04" and len(daily) == 10
+    assert daily["closure_active"].sum() == 0 and daily["closure.mode"].eq("off").all()
+    code, _, err = cli(["batch", "--scenarios", "historical", "--fork", str(out / "plan.parquet"), "--days", "5",
+                        "--out", tmp_path / "c"], capsys)
+    assert_one_line_error(code, err, "a batch forks its scenarios by date")
