@@ -87,6 +87,9 @@ def save(model, path: str | os.PathLike) -> Path:
         with os.fdopen(fd, "wb") as out:
             pickle.dump(header, out, protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(model, out, protocol=pickle.HIGHEST_PROTOCOL)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staged, 0o666 & ~umask)  # as any file the user writes (mkstemp's is private)
         os.replace(staged, path)
     except BaseException:
         Path(staged).unlink(missing_ok=True)
