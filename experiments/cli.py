@@ -47,7 +47,7 @@ repeats the run exactly.
 --fork DATE runs the scenario's history up to DATE (or takes it from the snapshot cache) and
 goes on from DATE: each lever given with --set takes its value on DATE and keeps it to the end
 (later timeline events no longer change it); --drop removes later timeline events. --days
-then counts from DATE and the outputs start on DATE. --fork FILE resumes a snapshot written
+then counts from DATE and the outputs start on DATE; --start is the history's start. --fork FILE resumes a snapshot written
 with --save (refused if it is another history or another version of the model)."""
 
 BATCH_EPILOG = """\
@@ -167,6 +167,14 @@ def build_parser() -> Parser:
                                                   "morris sweep; write DIR/sensitivity.csv and sensitivity.png.")
     sensitivity.add_argument("dir", metavar="DIR", help="the sweep's output directory")
     sensitivity.set_defaults(handler=cmd_sensitivity)
+
+    cache = commands.add_parser("cache", help="where forks cache their histories, and how much; --clear empties it",
+                                allow_abbrev=False,
+                                description="The snapshot cache: each fork's history state, kept so that later forks "
+                                            "of it cost only their own days ($BORDERFLOW_CACHE, else "
+                                            "$XDG_CACHE_HOME/borderflow, else ~/.cache/borderflow).")
+    cache.add_argument("--clear", action="store_true", help="remove every cached snapshot")
+    cache.set_defaults(handler=cmd_cache)
 
     serve = commands.add_parser("serve", help="watch a scenario run in a browser and move its levers live",
                                 allow_abbrev=False,
@@ -394,6 +402,19 @@ def cmd_params(args: argparse.Namespace, argv: list[str]) -> int:
         hint = f" (did you mean '{close[0]}'?)" if close else f"; choose from {', '.join(SECTIONS)}"
         raise UsageError(f"unknown section '{args.section}'{hint}")
     print("\n".join(params_lines(args.section)))
+    return 0
+
+
+def cmd_cache(args: argparse.Namespace, argv: list[str]) -> int:
+    from model.snapshot import cache_dir, clear_cache, cached
+
+    if args.clear:
+        count, size = clear_cache()
+        print(f"removed {count} snapshot{'s' * (count != 1)} ({size / 2**20:,.1f} MiB) from {cache_dir()}")
+        return 0
+    files = cached()
+    size = sum(f.stat().st_size for f in files)
+    print(f"{cache_dir()}: {len(files)} snapshot{'s' * (len(files) != 1)}, {size / 2**20:,.1f} MiB")
     return 0
 
 

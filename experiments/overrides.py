@@ -53,13 +53,11 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
     """`scenario` with `values` and the span flags applied (the flags win), all checked together.
 
     For a fork (`fork`, or a scenario that has one), lever values are the fork's changes, held from
-    its date; other values apply to the whole run, history included; `days` counts from the fork."""
+    its date; other values apply to the whole run, history included (`start` is the history's start);
+    `days` counts from the fork."""
     if days is not None and days <= 0:
         raise UsageError(f"--days must be at least 1, got {days}")
     if fork is not None or drop:
-        if start is not None:
-            raise UsageError("--start cannot go with --fork: the run starts on the scenario's start and "
-                             "differs from the fork date on")
         base = scenario.fork or Fork(fork or scenario.run.start)
         if drop and fork is None and scenario.fork is None:
             raise UsageError("--drop needs --fork DATE: the events it drops are those from the fork date on")

@@ -70,6 +70,20 @@ def cache_dir() -> Path:
     return Path(base) / "borderflow"
 
 
+def cached() -> list[Path]:
+    """The snapshots in the cache."""
+    return sorted((cache_dir() / "snapshots").glob("*.snapshot"))
+
+
+def clear_cache() -> tuple[int, int]:
+    """Remove every cached snapshot (and any left half-written); returns how many and their bytes."""
+    files = [*cached(), *(cache_dir() / "snapshots").glob(".*.part")]
+    size = sum(f.stat().st_size for f in files)
+    for f in files:
+        f.unlink(missing_ok=True)
+    return len(files), size
+
+
 def cache_path(scenario: Scenario, day: dt.date) -> Path:
     key = hashlib.sha256(_text([code_version(), history_key(scenario), day]).encode()).hexdigest()[:24]
     return cache_dir() / "snapshots" / f"{day}-{key}.snapshot"

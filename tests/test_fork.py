@@ -141,7 +141,7 @@ def test_a_snapshot_resumes_from_the_command_line_and_refuses_another_history(tm
     base, path = _saved(tmp_path, capsys)
     code, _, err = cli(["run", *base, "--fork", path, "--days", "5", "--quiet", "--out", tmp_path / "a"], capsys)
     assert_one_line_error(code, err, "run.start differs")  # the snapshot's history started on 2024-05-01
-    code, _, _ = cli(["run", *base, "--set", "run.start=2024-05-01", "--fork", path, "--days", "5", "--quiet",
+    code, _, _ = cli(["run", *base, "--start", "2024-05-01", "--fork", path, "--days", "5", "--quiet",
                       "--out", tmp_path / "a"], capsys)
     assert code == 0 and len(pd.read_csv(tmp_path / "a" / "daily.csv")) == 5
     code, _, err = cli(["run", *base[:-1], "3", "--set", "run.start=2024-05-01", "--fork", path, "--days", "5",
@@ -166,7 +166,7 @@ def test_a_file_that_is_not_a_snapshot_is_refused_with_one_line(tmp_path, capsys
 def test_fork_flags_refuse_what_does_not_fit(tmp_path, capsys):
     out = tmp_path / "out"
     for argv, expected in [
-        (["--fork", "2024-06-03", "--start", "2024-01-01"], "--start cannot go with --fork"),
+        (["--fork", "2024-06-03", "--start", "2024-06-04"], "fork.date 2024-06-03 is outside the run"),
         (["--drop", "2024-06-05"], "--drop needs --fork"),
         (["--fork", "2024-06-31"], "neither a date"),
         (["--fork", "2024-06-03", "--save", tmp_path / "s"], "cannot go with a fork"),
@@ -259,3 +259,17 @@ def test_a_batch_forks_every_scenario_it_runs(tmp_path, capsys):
     code, _, err = cli(["batch", "--scenarios", "historical", "--fork", str(out / "plan.parquet"), "--days", "5",
                         "--out", tmp_path / "c"], capsys)
     assert_one_line_error(code, err, "a batch forks its scenarios by date")
+
+
+def test_the_cache_command_shows_and_clears_the_snapshots(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BORDERFLOW_CACHE", str(tmp_path / "cache"))
+    code, out, _ = cli(["cache"], capsys)
+    assert code == 0 and "0 snapshots" in out
+    code, _, _ = cli(["run", "--scenario", "historical", "--start", "2024-05-01", "--fork", "2024-05-20",
+                      "--days", "2", "--scale", "400", "--quiet", "--out", tmp_path / "r"], capsys)
+    assert code == 0
+    code, out, _ = cli(["cache"], capsys)
+    assert "1 snapshot," in out
+    code, out, _ = cli(["cache", "--clear"], capsys)
+    assert code == 0 and out.startswith("removed 1 snapshot")
+    assert not snapshot.cached()
