@@ -1,8 +1,9 @@
 """What one step of the browser app costs: the model's day, the map, the three curves.
 
-Usage: python benchmarks/viz_benchmark.py [SCENARIO] [--scale K] [--every N]
+Usage: python benchmarks/viz_benchmark.py [SCENARIO] [--scale K] [--every N] [--start YYYY-MM-DD]
 
-Steps the scenario (default: the app's) day by day at its default scale and, every N days,
+Steps the scenario (default: the app's) day by day at its default scale (or, with --start, from its
+history on that date, as the app's start date does, its factual drawn too) and, every N days,
 times what the page redraws after a step: the border map (cached background, live travellers
 and layers) and the three curve panels (kept figures, new data), each to PNG as the page shows them. For comparison it
 also times Mesa's own SpaceRenderer redrawing the same grid from scratch with one marker per
@@ -83,8 +84,13 @@ def main() -> None:
     ap.add_argument("scenario", nargs="?", default=APP_SCENARIO)
     ap.add_argument("--scale", type=int, default=40)
     ap.add_argument("--every", type=int, default=30, metavar="N", help="time the drawing every N days")
+    ap.add_argument("--start", default="", metavar="YYYY-MM-DD", help="start from the scenario's history on this date")
     args = ap.parse_args()
-    model = LiveBorderModel(scenario_name=args.scenario, scale=args.scale)
+    began = time.perf_counter()
+    model = LiveBorderModel(scenario_name=args.scenario, scale=args.scale, start_date=args.start)
+    if model.refused:
+        ap.error(model.refused)
+    ready = time.perf_counter() - began
     first = timed(background)
     border_map = BorderMap()
     live_curves = [LiveCurve(panel) for panel in CURVES]
@@ -102,7 +108,11 @@ def main() -> None:
         cpu.append(cpu_time(model, border_map, live_curves))
         mesa.append(min(mesa_redraw(model) for _ in range(REPEAT)))
         agents.append(len(model.agents))
-    print(f"scenario        {model.params.name}, {model.days} days, scale {model.scale}, seed {model.params.run.seed}")
+    print(f"scenario        {model.params.name}, {model.days - model.first_day} days, scale {model.scale}, "
+          f"seed {model.params.run.seed}")
+    if model.fork_date:
+        print(f"start           from its history on {model.fork_date}: ready in {ready:.1f} s (the history "
+              f"{model.history}, then the factual)")
     print(f"machine         {platform.machine()}, Python {platform.python_version()}, one process")
     print(f"sampled days    {len(maps)} (every {args.every} days), {min(agents):,}-{max(agents):,} agents alive")
     print(f"model step      {ms(steps)}  (all {len(steps)} days)")

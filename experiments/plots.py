@@ -33,10 +33,11 @@ def _spans(dates: pd.Series, flag: pd.Series) -> list[tuple]:
 def closure_thresholds(scenario: Scenario, dates: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Activation and lift thresholds in force each day (NaN while no threshold rule applies).
 
-    Timeline events can switch the rule on or move its thresholds, so they are followed day by day."""
+    Timeline events can switch the rule on or move its thresholds, so they are followed day by day
+    (a fork's: its held changes from its date, not the history's later events they replace)."""
     c = scenario.closure
     state = {"mode": c.mode, "activation": c.activation, "lift": c.lift}
-    events = sorted(scenario.events, key=lambda ev: ev.date)  # a fork's own changes included
+    events = sorted(scenario.events, key=lambda ev: ev.date)
     activation, lift = np.full(len(dates), np.nan), np.full(len(dates), np.nan)
     i = 0
     for n, day in enumerate(dates.dt.date):

@@ -88,6 +88,27 @@ def drawn_images(page) -> int:
     return page.evaluate("[...document.images].filter(i => i.complete && i.naturalWidth > 100).length")
 
 
+def factual_pixels() -> str:
+    """JavaScript: in each drawn image, in page order (the map, then the encounters panel), the pixels of
+    exactly the factual line's colour (elsewhere only a few edges of text blend to it)."""
+    from matplotlib.colors import to_rgb
+
+    from viz.panels import FACTUAL_COLOUR
+
+    r, g, b = (round(255 * c) for c in to_rgb(FACTUAL_COLOUR))
+    return """() => [...document.images].filter(i => i.complete && i.naturalWidth > 100).map(img => {
+    const canvas = document.createElement("canvas");
+    canvas.width = img.naturalWidth;
+    canvas.height = img.naturalHeight;
+    const context = canvas.getContext("2d");
+    context.drawImage(img, 0, 0);
+    const rgba = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let n = 0;
+    for (let i = 0; i < rgba.length; i += 4) n += rgba[i] === %d && rgba[i + 1] === %d && rgba[i + 2] === %d;
+    return n;
+})""" % (r, g, b)
+
+
 def test_serve_in_a_browser(chromium, server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -142,6 +163,33 @@ def test_serve_in_a_browser(chromium, server, tmp_path):
         page.wait_for_timeout(1500)
         shot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(shot), full_page=True)
+
+        # Started from history: a date outside historical's run is refused in one line ...
+        factual = factual_pixels()
+        assert page.evaluate(factual)[1] < 100  # no factual line yet
+        page.get_by_label("Scenario", exact=True).click(force=True)  # the select's text covers its input
+        page.get_by_role("option", name="historical", exact=True).click()
+        page.get_by_label("Closure activation threshold", exact=False).fill("")
+        start = page.get_by_label("Start from its history", exact=False)
+        start.fill("2030-01-01")
+        page.keyboard.press("Enter")
+        reset.click()
+        expect(page.get_by_text("the start date 2030-01-01 is outside historical's run (2018-10-01 to 2025-08-31)")
+               ).to_be_visible()
+        expect(step).to_be_enabled()
+        step.click()
+        expect(step).to_be_disabled()
+
+        # ... one inside it starts from that day's state, with the factual drawn beside the live curve.
+        start.fill("2019-01-15")
+        page.keyboard.press("Enter")
+        reset.click()
+        expect(page.get_by_text("Started from historical's history on 2019-01-15", exact=False)).to_be_visible(
+            timeout=UI_TIMEOUT)  # the history's 106 days and the factual's year run first
+        expect(page.get_by_text("2019-01-15, day 106 of 471")).to_be_visible()
+        step.click()  # 21 days a step, as set above
+        expect(page.get_by_text("2019-02-05, day 127 of 471")).to_be_visible()
+        page.wait_for_function(f"({factual})()[1] >= 300")
 
         # Page 1 replays the batch given with --batch.
         page.get_by_role("tab", name="Page 1").click()

@@ -73,6 +73,17 @@ def test_a_held_lever_wins_over_later_events(history, straight):
     assert "mode" not in june.changes["closure"] and june.changes["closure"]["activation"] == 2500
 
 
+def test_the_thresholds_drawn_for_a_fork_are_the_held_ones(history):
+    from experiments.plots import closure_thresholds
+
+    dates = pd.Series(pd.date_range("2024-06-01", periods=10))
+    factual, _ = closure_thresholds(history, dates)
+    held, lift = closure_thresholds(replace(history, fork=Fork(FORK, {"closure": {"activation": 1500}})), dates)
+    assert pd.isna(factual[:4]).all() and list(factual[4:]) == [2500] * 6  # the rule from 2024-06-05
+    assert pd.isna(held[:4]).all() and list(held[4:]) == [1500] * 6  # that rule, with the fork's threshold
+    assert list(lift[4:]) == [1500] * 6
+
+
 def test_dropping_the_later_events_drops_the_closure(history):
     daily = forked(history, drop=(dt.date(2024, 6, 5),))
     assert daily["closure_active"].sum() == 0

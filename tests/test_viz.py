@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import socket
 from argparse import Namespace
 from collections import Counter
+from types import SimpleNamespace
 
+import pandas as pd
 import pytest
+from matplotlib.dates import date2num
 from mesa.visualization import Slider
 
+import model.snapshot
+import viz.live
 import viz.server
 from experiments.cli import main
 from model.scenario import ScenarioError, load
+from model.states import WAITING_IN_MEXICO
 from tests.conftest import synthetic_batch
 from viz.border_map import MARKER_AREA, STATE_COLOURS, BorderMap
-from viz.live import AS_SCENARIO, LEVERS, SCALE, LiveBorderModel, configure, lever_values, model_params
+from viz.live import AS_SCENARIO, FORK_DAYS, SCALE, LiveBorderModel, configure, lever_values, model_params
 from experiments.plots import OUTCOMES
-from viz.panels import LiveCurve, curves_png, levers_in_force
+from viz.panels import FACTUAL_LABEL, LiveCurve, curves_png, levers_in_force
 
 SHORT = {"scale": 400}
+JUNE = dt.date(2024, 6, 4)  # the day before the June 2024 closure rule
+FROM_HISTORY = {"scenario_name": "historical", "start_date": " 2024-06-04 ", **SHORT}
 
 
 def test_every_control_is_a_model_keyword_with_bounds_from_the_parameter_table():
@@ -90,6 +99,82 @@ def test_the_map_shows_every_traveller_in_a_cell_and_the_layers():
     assert presence.count() > 0 and presence.max() == pytest.approx(m.border.bp_presence.data.max())
     assert "2024-02-10 (day 40 of 366)" in border_map.title.get_text()
     assert border_map.png()[:4] == b"\x89PNG"
+
+
+def waiting_in_mexico(m: LiveBorderModel) -> int:
+    return int(m.recount()[list(WAITING_IN_MEXICO)].sum())
+
+
+def test_a_start_date_starts_from_the_history_on_that_date():
+    m = LiveBorderModel(**FROM_HISTORY)
+    assert m.refused is None and m.running and m.fork_date == JUNE and m.date == JUNE
+    assert waiting_in_mexico(m) > 10_000  # what history left in the border cities (an empty border has none)
+    assert waiting_in_mexico(LiveBorderModel(scenario_name="historical", **SHORT)) == 0
+    m.step()
+    daily = m.daily()
+    assert list(daily["date"]) == ["2024-06-04"] and daily["waiting_mexico"].iloc[0] > 10_000
+    assert m.days - m.first_day == FORK_DAYS  # a year from the date, within historical's run
+    assert len(m.factual) == FORK_DAYS and m.factual["date"].iloc[0] == "2024-06-04"
+    again = LiveBorderModel(**FROM_HISTORY)  # the history is cached, the factual kept
+    assert again.history == "from the cache" and again.factual is m.factual
+
+
+def test_with_no_lever_changed_the_live_curve_is_the_factual_exactly():
+    m = LiveBorderModel(**FROM_HISTORY)
+    for _ in range(30):
+        m.step()
+    pd.testing.assert_frame_equal(m.daily(), m.factual.iloc[:30])
+    curve = LiveCurve("encounters")
+    curve.png(m)
+    lines = {line.get_label(): line for line in curve.ax.lines}
+    live, factual = lines["counted 7-day average"].get_ydata(), lines[FACTUAL_LABEL].get_ydata()
+    assert len(live) == 30 and len(factual) == FORK_DAYS
+    assert list(live) == list(factual[:30])
+    assert curve.ax.get_xlim()[0] == date2num(JUNE)  # the panel starts on the start date, not the history's
+
+
+def test_a_lever_changed_from_the_start_date_leaves_the_factual(monkeypatch):
+    monkeypatch.setattr(viz.live, "FACTUALS", {})  # the factual is made for this start, whatever ran before
+    m = LiveBorderModel(**FROM_HISTORY, closure_mode="off")
+    assert m.changed == {"closure.mode": "off"} and m.params.fork.changes == {"closure": {"mode": "off"}}
+    for _ in range(30):
+        m.step()
+    daily, factual = m.daily(), m.factual.iloc[:30]
+    assert daily["closure_active"].sum() == 0 and factual["closure_active"].sum() >= 20  # held over the June rule
+    assert (daily["counted_7day_avg"] != factual["counted_7day_avg"]).sum() >= 20
+    curve = LiveCurve("encounters")
+    curve.png(m)
+    lines = {line.get_label(): line for line in curve.ax.lines}
+    assert list(lines[FACTUAL_LABEL].get_ydata()[:30]) == list(factual["counted_7day_avg"])
+
+
+def test_a_first_start_from_history_says_what_it_runs_meanwhile(monkeypatch):
+    said = []
+    monkeypatch.setattr(viz.live, "WAITING", SimpleNamespace(set=said.append))
+    monkeypatch.setattr(viz.live, "FACTUALS", {})
+    m = LiveBorderModel(scenario_name="historical", start_date="2018-11-20", **SHORT)  # 50 days of history
+    assert said[0] == ("Running historical's history to 2018-11-20 (only the first start from this date, seed "
+                       "and scale: later ones take it from the cache): day 50 of 50")
+    assert said[1:-1] == [f"Running the factual (once per date): day {d} of 365" for d in (*range(50, 365, 50), 365)]
+    assert said[-1] == "" and m.history.startswith("run in ")  # and nothing is said once it is ready
+
+
+@pytest.mark.parametrize("choices, message", [
+    ({"start_date": "2030-01-01"}, "the start date 2030-01-01 is outside historical's run (2018-10-01 to 2025-08-31)"),
+    ({"start_date": "2018-09-30"}, "the start date 2018-09-30 is outside historical's run"),
+    ({"start_date": "4 June"}, "the start date must be a date YYYY-MM-DD, got '4 June'"),
+    ({"start_date": "2024-06-04", "activation": "1000"}, "closure.lift 1500.0 is above closure.activation 1000.0"),
+])
+def test_a_start_the_rules_refuse_runs_no_history(choices, message, monkeypatch):
+    def refuse(*args, **kw):
+        raise AssertionError("the history was run")
+
+    monkeypatch.setattr(model.snapshot, "history", refuse)
+    m = LiveBorderModel(scenario_name="historical", **SHORT, **choices)
+    assert message in m.refused and "\n" not in m.refused and not m.running
+    assert m.fork_date is None and m.factual is None and m.params == load("historical")
+    m.step()
+    assert m.day == 0 and not m.rows
 
 
 def test_curves_draw_before_the_first_step_and_after():

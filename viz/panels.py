@@ -1,7 +1,9 @@
 """The live page's components: the border map, the curves as the run goes, and what is in force.
 
 Each component redraws only when the model has stepped (or been replaced on Reset): its picture
-is memoised on (model, step). The curves are the same panels `borderflow run` saves in curves.png.
+is memoised on (model, step). The curves are the same panels `borderflow run` saves in curves.png;
+a run started from history also shows its factual's counted 7-day average, whole, in the encounters
+panel, so the live curve is seen leaving it (or not) as it grows.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from mesa.visualization.utils import update_counter
 from experiments.plots import date_axis, encounters_panel, outcomes_panel, waiting_panel
 from viz import png
 from viz.border_map import BorderMap
-from viz.live import LiveBorderModel
+from viz.live import WAITING, LiveBorderModel
 
 CURVES = {"encounters": (10.0, 4.2), "waiting": (10.0, 3.4), "outcomes": (10.0, 3.4)}
 """Panel name -> figure size (inches)."""
+FACTUAL_COLOUR = "dimgrey"
+FACTUAL_LABEL = "factual 7-day average"
 
 
 class LiveCurve:
@@ -31,7 +35,7 @@ class LiveCurve:
         self.ax = self.figure.subplots()
 
     def png(self, model: LiveBorderModel) -> bytes:
-        """The panel over the whole scenario span, drawn up to today."""
+        """The panel over the run's span (from its start date, for a run from history), drawn up to today."""
         ax = self.ax
         for artist in [*ax.lines, *ax.patches, *ax.collections, *ax.texts]:
             artist.remove()
@@ -39,8 +43,12 @@ class LiveCurve:
             ax.get_legend().remove()
         ax.set_prop_cycle(None)  # each redraw starts the colours afresh, so a curve keeps its colour
         daily = model.daily()
+        factual = model.factual if self.panel == "encounters" else None
+        if factual is not None:  # under the live lines, first in the legend
+            ax.plot(pd.to_datetime(factual["date"]), factual["counted_7day_avg"], ls="--", lw=1.8,
+                    color=FACTUAL_COLOUR, label=FACTUAL_LABEL, zorder=1.9)
         if self.panel == "encounters":
-            encounters_panel(ax, daily, model.params, legend=not daily.empty)
+            encounters_panel(ax, daily, model.params, legend=not daily.empty or factual is not None)
         elif self.panel == "waiting":
             waiting_panel(ax, daily)
         else:
@@ -48,10 +56,11 @@ class LiveCurve:
         ax.set_autoscaley_on(True)
         ax.relim()
         ax.autoscale_view()
-        date_axis(ax, model.start, model.start + pd.Timedelta(days=model.days - 1))
+        date_axis(ax, model.start + pd.Timedelta(days=model.first_day), model.start + pd.Timedelta(days=model.days - 1))
         if daily.empty:
             ax.text(0.5, 0.5, "press Step or ▶ to run the model", transform=ax.transAxes, ha="center", color="grey")
-            ax.set_ylim(0, 1000)
+            if factual is None:
+                ax.set_ylim(0, 1000)
         return png(self.figure)
 
 
@@ -111,11 +120,17 @@ def levers_in_force(model: LiveBorderModel) -> list[str]:
 @solara.component
 def StatusView(model: LiveBorderModel):
     update_counter.get()
+    if WAITING.value:  # a Reset from history: what it runs before the new model is shown
+        solara.Info(WAITING.value)
     if model.refused:
         solara.Error(f"Refused: {model.refused}. Nothing runs with these settings: correct the value and "
                      "press Reset (the map shows the scenario as published).")
     solara.Markdown(f"**{model.params.name}** — {model.params.description}\n\n"
                     f"{model.date:%Y-%m-%d}, day {model.day} of {model.days}")
+    if model.fork_date:
+        solara.Markdown(f"Started from {model.params.name}'s history on {model.fork_date:%Y-%m-%d} (the history "
+                        f"{model.history}); the levers set from the controls are held from that day. Grey dashed "
+                        "in the encounters panel: the factual, the same history with nothing changed.")
     changed = ", ".join(f"`{k}={v}`" for k, v in model.changed.items())
     solara.Markdown("\n".join(f"- {line}" for line in levers_in_force(model))
                     + (f"\n\nSet from the controls: {changed}" if changed else ""))
