@@ -20,15 +20,6 @@ def run(name: str, **kw):
     return BorderModel(short(name, **kw)).run()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def snapshot_cache(tmp_path_factory):
-    """Forks cache their histories in a folder of the test session's own, never the user's cache."""
-    import os
-
-    os.environ["BORDERFLOW_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return os.environ["BORDERFLOW_CACHE"]
-
-
 @pytest.fixture
 def short_scenario():
     return short
