@@ -36,9 +36,10 @@ STOCK_PANELS = {"waiting_mexico"}
 
 
 def _flat(scenario: Scenario) -> dict[str, Any]:
-    """Scalar parameters as {"section.field": value}."""
-    return {f"{section}.{name}": value for section, table in scenario.to_dict().items() if isinstance(table, dict)
-            for name, value in table.items() if isinstance(value, (bool, int, float, str))}
+    """Scalar parameters as {"section.field": value}, as in force on the run's first day (for a fork, with
+    its changes: a regime forked from history is told apart by the levers it sets on its date)."""
+    return {key: value for key, value in scenario.in_force().items()
+            if isinstance(value, (bool, int, float, str))}
 
 
 def key_parameters(scenarios: list[Scenario], changed: Iterable[str] = ()) -> list[str]:

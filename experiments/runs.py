@@ -62,7 +62,14 @@ class Run:
                 **{key: _plain(v) for key, v in self.values.items()}}
 
     def resolved(self) -> Scenario:
-        return self.scenario.with_values({**self.values, "run.seed": self.seed})
+        """The scenario with `values` and the seed, applied as `--set` is (`experiments.overrides`): for a
+        fork, a lever value is held from the fork date. A value the scenario already has on its first
+        day changes nothing (a batch labels its runs with such values), so it is not made a held lever."""
+        from experiments.overrides import override
+
+        own = self.scenario.in_force()
+        changes = {k: v for k, v in self.values.items() if k not in own or own[k] != v}
+        return override(self.scenario, changes, seed=self.seed)
 
 
 @dataclass
@@ -81,12 +88,13 @@ class Result:
 
 
 def simulate(run: Run) -> Result:
-    """Run one model to its last day; any exception becomes a failed Result."""
-    from model.model import BorderModel
+    """Run one model to its last day (a fork from its history's state, `model.snapshot`); any exception
+    becomes a failed Result."""
+    from model.snapshot import begin
 
     t0 = time.perf_counter()
     try:
-        daily = BorderModel(run.resolved()).run()
+        daily = begin(run.resolved()).run()
     except Exception as err:  # noqa: BLE001 - a failed run is data, reported with its parameters
         message = " ".join(f"{type(err).__name__}: {err}".split())
         return Result(run.id, error=message, trace=traceback.format_exc(), seconds=time.perf_counter() - t0)

@@ -6,7 +6,7 @@
     replicates = 2                 # seeds seed, seed+1, ... at every point (common random numbers)
     seed = 1                       # also seeds the design's sampling
     outputs = ["peak_7day_avg", "days_closed"]   # summary statistics (default: all)
-    [run]                          # the span: days, start, end, scale
+    [run]                          # the span: days, start, end, scale; empty_start (a fork from an empty border)
     [set]                          # fixed values for every run, e.g. "mexico.interdiction" = 0.3
     [parameters]                   # "closure.activation" = { range = [1500, 3000] }
                                    # factorial: { values = [..] } or { range = [lo, hi], levels = n }
@@ -38,6 +38,7 @@ DESIGNS = ("factorial", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "samples", "replicates", "seed", "outputs", "second_order", "levels",
             "description", "run", "set", "parameters")
 RUN_KEYS = ("days", "start", "end", "scale")
+"""The [run] keys that are span flags (`overrides.override`); `empty_start` is the other [run] key."""
 PARAMETER_KEYS = ("range", "values", "levels")
 SAMPLED = ("lhs", "sobol", "morris")
 
@@ -99,10 +100,14 @@ class Spec:
             name = str(self.folder / name)
         span = self.data.get("run", {})
         try:
-            return override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
-                            **{k: span.get(k) for k in RUN_KEYS})
+            scenario = override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
+                                **{k: span.get(k) for k in RUN_KEYS})
         except (ScenarioError, ValueError) as err:
             raise ExperimentError(f"{self.where}: {err}") from None
+        try:
+            return scenario.empty_start() if span.get("empty_start", False) else scenario
+        except ScenarioError as err:
+            raise ExperimentError(f"{self.where}: run.empty_start: {err}") from None
 
 
 def _flatten(table: dict, where: str, prefix: str = "") -> dict[str, Any]:
@@ -179,8 +184,10 @@ def parse(text: str, where: str, folder: Path = Path(".")) -> Spec:
         if not isinstance(data.get(table, {}), dict):
             raise ExperimentError(f"{where}: [{table}] must be a table")
     for key in data.get("run", {}):
-        if key not in RUN_KEYS:
-            raise ExperimentError(f"{where}: unknown key 'run.{key}'{_suggest(key, RUN_KEYS)}")
+        if key not in (*RUN_KEYS, "empty_start"):
+            raise ExperimentError(f"{where}: unknown key 'run.{key}'{_suggest(key, (*RUN_KEYS, 'empty_start'))}")
+    if not isinstance(data.get("run", {}).get("empty_start", False), bool):
+        raise ExperimentError(f"{where}: run.empty_start must be true or false")
     if "days" in data.get("run", {}):
         _whole(data["run"]["days"], f"{where}: run.days", 1)
         if "end" in data["run"]:
