@@ -1,5 +1,9 @@
 """Loaded by pytest for every test, notebooks included.
 
+Forks cache their histories (model/snapshot.py) in a folder of the test session's own, never the user's
+cache: BORDERFLOW_CACHE is set before anything runs, so the notebooks' kernels (which run before the
+tests in tests/) inherit it too, and the folder is removed at the end.
+
 With BORDERFLOW_NO_SKIP set (CI sets it), any skipped test, or module skipped while collecting, makes
 the run fail, listing each with its reason: CI installs everything the tests need (the `test` and `ema`
 extras, Chromium), so a skip there is a test that silently did not run. Expected failures (xfail) are
@@ -9,9 +13,27 @@ not skips and are left alone.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 NO_SKIP = "BORDERFLOW_NO_SKIP"
+CACHE = "BORDERFLOW_CACHE"
 _skipped: list[tuple[str, str]] = []
+_cache: list[tuple[str, str | None]] = []  # (the session's folder, the value it replaced)
+
+
+def pytest_configure(config) -> None:
+    _cache.append((tempfile.mkdtemp(prefix="borderflow-test-cache-"), os.environ.get(CACHE)))
+    os.environ[CACHE] = _cache[-1][0]
+
+
+def pytest_unconfigure(config) -> None:
+    folder, before = _cache.pop()
+    shutil.rmtree(folder, ignore_errors=True)
+    if before is None:
+        os.environ.pop(CACHE, None)
+    else:
+        os.environ[CACHE] = before
 
 
 def _note(report) -> None:

@@ -72,9 +72,10 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
 
 
 def fit_document(result: dict, window: fit.Window, settings: dict) -> dict:
-    """The fit as a scenario file: `extends` the shared regime defaults, holds the fitted values."""
+    """The fit as a scenario file: the fitted values alone, on the model's defaults (it extends nothing:
+    the named regimes are forks of `historical`, which extends the fit)."""
     scenario, summary = result["scenario"], result["summary"]
-    doc = {"extends": "baseline", "meta": {
+    doc = {"meta": {
         "fitted_on": dt.date.today().isoformat(),
         "data_window": f"{window.first} .. {window.last}",
         "method": "pressure inversion (quarterly knots) + ABC rejection on behaviour (Latin hypercube)",

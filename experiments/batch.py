@@ -36,16 +36,10 @@ STOCK_PANELS = {"waiting_mexico"}
 
 
 def _flat(scenario: Scenario) -> dict[str, Any]:
-    """Scalar parameters as {"section.field": value}; a fork's held levers as their value from the fork on,
-    and its date as `fork.date`."""
-    flat = {f"{section}.{name}": value for section, table in scenario.to_dict().items()
-            if isinstance(table, dict) and section != "fork"
-            for name, value in table.items() if isinstance(value, (bool, int, float, str))}
-    if scenario.fork is not None:
-        flat["fork.date"] = scenario.fork.date.isoformat()
-        flat.update({f"{section}.{name}": value for section, values in scenario.fork.changes.items()
-                     for name, value in values.items() if isinstance(value, (bool, int, float, str))})
-    return flat
+    """Scalar parameters as {"section.field": value}, as in force on the run's first day (for a fork, with
+    its changes: a regime forked from history is told apart by the levers it sets on its date)."""
+    return {key: value for key, value in scenario.in_force().items()
+            if isinstance(value, (bool, int, float, str))}
 
 
 def key_parameters(scenarios: list[Scenario], changed: Iterable[str] = ()) -> list[str]:

@@ -224,6 +224,9 @@ def add_fork_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--drop", action="extend", nargs="+", metavar="YYYY-MM-DD|later",
                         help="with --fork: leave out the timeline events on these dates ('later': every event "
                              "from the fork date on)")
+    parser.add_argument("--empty-start", action="store_true",
+                        help="run a fork (a named regime, or --fork DATE) from an empty border on its date, with "
+                             "the same levers, timeline and pressure but no history")
 
 
 # -- run ------------------------------------------------------------------------------------

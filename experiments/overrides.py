@@ -13,14 +13,23 @@ from dataclasses import replace
 
 from experiments.errors import UsageError
 from model.fork import LATER, Fork, parse_drop
-from model.scenario import Scenario, check_value, load, parse_set
+from model.scenario import Scenario, ScenarioError, check_value, load, parse_set
 
 
 def configure(args: argparse.Namespace) -> Scenario:
-    """The scenario named by `args.scenario` with the command line's changes applied, all checked together."""
+    """The scenario named by `args.scenario` with the command line's changes applied, all checked together;
+    with `--empty-start`, a fork run from an empty border on its date instead of from its history."""
     fork, drop = getattr(args, "fork", None), getattr(args, "drop", None) or ()
-    return override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
-                    seed=args.seed, scale=args.scale, fork=fork_date(fork) if fork else None, drop=drop)
+    scenario = override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
+                        seed=args.seed, scale=args.scale, fork=fork_date(fork) if fork else None, drop=drop)
+    if not getattr(args, "empty_start", False):
+        return scenario
+    if snapshot_file(fork):
+        raise UsageError("--empty-start cannot go with a snapshot file: the snapshot is the state a run reached")
+    try:
+        return scenario.empty_start()
+    except ScenarioError as err:
+        raise UsageError(f"--empty-start: {err} (give --fork DATE to fork it)") from None
 
 
 def fork_date(text: str) -> dt.date:
@@ -57,6 +66,10 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
     `days` counts from the fork."""
     if days is not None and days <= 0:
         raise UsageError(f"--days must be at least 1, got {days}")
+    if start is not None and fork is None and scenario.fork is not None:
+        raise UsageError(f"--start cannot go with a fork: {scenario.name} follows its history from "
+                         f"{scenario.run.start} and starts on {scenario.fork.date}; give --fork DATE to start it "
+                         f"on another day")
     if fork is not None or drop:
         base = scenario.fork or Fork(fork or scenario.run.start)
         if drop and fork is None and scenario.fork is None:

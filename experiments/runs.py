@@ -64,6 +64,8 @@ class Run:
                 **{key: _plain(v) for key, v in {**self.columns, **self.values}.items()}}
 
     def resolved(self) -> Scenario:
+        """The scenario with `values` and the seed; for a fork, a lever value is one of its changes, held
+        from the fork date (`Scenario.with_values`)."""
         return self.scenario.with_values({**self.values, "run.seed": self.seed})
 
 

@@ -7,7 +7,8 @@
     seed = 1                       # also seeds the design's sampling
     outputs = ["peak_7day_avg", "days_closed"]   # summary statistics (default: all)
     [run]                          # the span: days, start, end, scale; fork = 2024-06-04 (and drop = [...]):
-                                   # run the history to that date, vary the levers from it (days count from it)
+                                   # run the history to that date, vary the levers from it (days count from it);
+                                   # empty_start = true: a fork from an empty border on its date
     [set]                          # fixed values for every run, e.g. "mexico.interdiction" = 0.3
     [parameters]                   # "closure.activation" = { range = [1500, 3000] }
                                    # factorial: { values = [..] } or { range = [lo, hi], levels = n }
@@ -40,6 +41,7 @@ DESIGNS = ("factorial", "lhs", "sobol", "morris")
 TOP_KEYS = ("scenario", "design", "samples", "replicates", "seed", "outputs", "second_order", "levels",
             "description", "run", "set", "parameters")
 RUN_KEYS = ("days", "start", "end", "scale", "fork", "drop")
+"""The [run] keys that are span and fork flags (`overrides.override`); `empty_start` is the other [run] key."""
 PARAMETER_KEYS = ("range", "values", "levels")
 SAMPLED = ("lhs", "sobol", "morris")
 
@@ -106,10 +108,14 @@ class Spec:
             drop = span.pop("drop", ())
             if isinstance(drop, str):
                 drop = [drop]
-            return override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
-                            drop=drop, **{k: span.get(k) for k in RUN_KEYS if k != "drop"})
+            scenario = override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
+                                drop=drop, **{k: span.get(k) for k in RUN_KEYS if k != "drop"})
         except (ScenarioError, UsageError, ValueError) as err:
             raise ExperimentError(f"{self.where}: {err}") from None
+        try:
+            return scenario.empty_start() if span.get("empty_start", False) else scenario
+        except ScenarioError as err:
+            raise ExperimentError(f"{self.where}: run.empty_start: {err}") from None
 
 
 def _flatten(table: dict, where: str, prefix: str = "") -> dict[str, Any]:
@@ -186,8 +192,10 @@ def parse(text: str, where: str, folder: Path = Path(".")) -> Spec:
         if not isinstance(data.get(table, {}), dict):
             raise ExperimentError(f"{where}: [{table}] must be a table")
     for key in data.get("run", {}):
-        if key not in RUN_KEYS:
-            raise ExperimentError(f"{where}: unknown key 'run.{key}'{_suggest(key, RUN_KEYS)}")
+        if key not in (*RUN_KEYS, "empty_start"):
+            raise ExperimentError(f"{where}: unknown key 'run.{key}'{_suggest(key, (*RUN_KEYS, 'empty_start'))}")
+    if not isinstance(data.get("run", {}).get("empty_start", False), bool):
+        raise ExperimentError(f"{where}: run.empty_start must be true or false")
     if "days" in data.get("run", {}):
         _whole(data["run"]["days"], f"{where}: run.days", 1)
         if "end" in data["run"]:

@@ -91,6 +91,42 @@ class Scenario:
         """The scenario without its fork: what runs up to the fork date."""
         return replace(self, fork=None)
 
+    @property
+    def first_day(self) -> dt.date:
+        """The first day of the run's outputs: the fork date for a fork, else run.start."""
+        return self.fork.date if self.fork else self.run.start
+
+    def in_force(self, day: dt.date | None = None) -> dict[str, Any]:
+        """Every parameter as `{"section.field": value}` as it is in force on `day` (default: the first
+        day): the scenario's values with the events of its timeline up to that day applied, a fork's
+        own changes included."""
+        return {f"{key}.{f.name}": getattr(sec, f.name) for key, sec in self._sections_on(day or self.first_day).items()
+                for f in fields(sec)}
+
+    def _sections_on(self, day: dt.date) -> dict:
+        sections = dict(self.sections)
+        for ev in self.events:
+            if ev.date <= day:
+                for section, values in ev.changes.items():
+                    sections[section] = replace(sections[section], **values)
+        return sections
+
+    def empty_start(self) -> Scenario:
+        """The fork run from an empty border: it starts on the fork date with the fork's timeline, so the
+        same levers, timeline and pressure, but no history before it. For experiments that want a
+        synthetic start rather than the state history reached.
+
+        The levers in force on the fork date (the history's events to it and the fork's own changes)
+        become the scenario's starting values and the events after it its timeline: what a cold
+        scenario's levers are, so a value set on it afterwards (`--set` on its written scenario.toml,
+        a sweep) changes its first day as on any scenario."""
+        if self.fork is None:
+            raise ScenarioError(f"{self.name} is not a fork of a history, so it starts from an empty border already")
+        start = self.fork.date
+        sections = self._sections_on(start)
+        sections["run"] = replace(sections["run"], start=start)
+        return replace(self, sections=sections, timeline=tuple(ev for ev in self.events if ev.date > start), fork=None)
+
     def validate(self) -> None:
         """Cross-field checks that one value alone cannot make: on the scenario as it starts, and on
         the levers in force from every date of its timeline (a fork's included); then the run's size
@@ -110,15 +146,10 @@ class Scenario:
             if (b - a).days < KNOT_MIN_DAYS:
                 raise ScenarioError(f"pressure.knots: {a} and {b} are {(b - a).days} days apart; knots must be at least "
                                     f"{KNOT_MIN_DAYS} days apart (the pressure is smooth; monthly swings come from decisions)")
-        sections = dict(self.sections)
-        rules(sections)
+        rules(self.sections)
         for day in sorted({ev.date for ev in self.events}):  # the changes of one day apply together
-            for ev in self.events:
-                if ev.date == day:
-                    for section, values in ev.changes.items():
-                        sections[section] = replace(sections[section], **values)
             try:
-                rules(sections)
+                rules(self._sections_on(day))
             except ScenarioError as err:
                 raise ScenarioError(f"from the timeline event on {day}: {err}") from None
         check_size(self)

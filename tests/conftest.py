@@ -1,4 +1,12 @@
-"""Shared helpers: short, coarse runs of named scenarios so the suite stays quick."""
+"""Shared helpers: short, coarse runs of named scenarios so the suite stays quick.
+
+The named regimes are forks of `historical`: started warm, each (seed, scale) pair runs the history
+to the fork date once per test session (the snapshot cache below), a few seconds. Tests of mechanics
+(lever directions, determinism, conservation, processing rules) need no realistic state: they ask
+for the empty start (`empty=True`), the regime's levers, timeline and pressure from an empty border.
+Tests whose expectations were measured on the model's default pressure and behaviour use
+`on_defaults`, the regime as its file was before it forked history.
+"""
 
 import datetime as dt
 
@@ -6,27 +14,40 @@ import pytest
 
 from experiments.cli import main
 from model.model import BorderModel
-from model.scenario import load
+from model.scenario import Scenario, load
+from model.snapshot import begin
 
 
-def short(name: str, days: int = 150, scale: int = 100, seed: int = 3, **values):
-    """A named scenario cut to `days` days at `scale` people per agent, with extra values."""
-    base = load(name)
-    end = base.run.start + dt.timedelta(days=days - 1)
-    return base.with_values({"run.end": end, "run.scale": scale, "run.seed": seed, **values})
+def short(name: str, days: int = 150, scale: int = 100, seed: int = 3, empty: bool = False, **values):
+    """A named scenario cut to `days` days from its first day (a fork's date) at `scale` people per agent,
+    with extra values (a lever value is held from the fork date, as with `--set`). `empty`: a fork from
+    an empty border on its date (`Scenario.empty_start`) rather than from its history's state."""
+    from experiments.overrides import override
+
+    scenario = override(load(name), values, days=days, scale=scale, seed=seed)
+    return scenario.empty_start() if empty else scenario
 
 
 def run(name: str, **kw):
-    return BorderModel(short(name, **kw)).run()
+    """The daily table of `short(name, **kw)`, a fork from its history's state unless `empty=True`."""
+    return begin(short(name, **kw)).run()
 
 
-@pytest.fixture(autouse=True, scope="session")
-def snapshot_cache(tmp_path_factory):
-    """Forks cache their histories in a folder of the test session's own, never the user's cache."""
-    import os
+def on_defaults(name: str, days: int = 150, scale: int = 100, seed: int = 3, **values):
+    """A named regime's levers (its fork's changes) on the model's default pressure (four constant levels)
+    and behaviour, from an empty border on its fork date, for `days` days: the regime file as it was
+    before the regimes were forks of `historical` (tests/test_regimes.py checks the levers)."""
+    regime = load(name)
+    levers = {f"{section}.{key}": v for section, changes in regime.fork.changes.items() for key, v in changes.items()}
+    start = regime.fork.date
+    return Scenario(name=name, description=regime.description).with_values(
+        {**levers, "run.start": start, "run.end": start + dt.timedelta(days=days - 1), "run.scale": scale,
+         "run.seed": seed, **values})
 
-    os.environ["BORDERFLOW_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return os.environ["BORDERFLOW_CACHE"]
+
+def first_levers(name: str):
+    """The levers in force on a named regime's first day: its fork's changes over the history's levers."""
+    return BorderModel(load(name).empty_start()).levers
 
 
 @pytest.fixture
@@ -84,12 +105,14 @@ outputs = ["peak_7day_avg", "days_closed", "total_encounters", "mean_waiting_mex
 [run]
 days = 20
 scale = 300
+empty_start = true
 
 [parameters]
 "closure.activation" = { range = [1500, 3000] }
 "closure.lift" = { range = [1000, 2000] }
 """
-"""A small sweep (8 runs); its point 2 draws closure.lift above closure.activation: two real failed runs."""
+"""A small sweep (8 runs); its point 2 draws closure.lift above closure.activation: two real failed runs.
+The mechanics of sweeps need no history: it starts from an empty border (test_regimes.py sweeps a fork)."""
 
 
 def spec_file(folder, text: str = SWEEP, name: str = "spec.toml"):

@@ -14,7 +14,10 @@ from model.records import COLUMNS
 from model.scenario import load
 from tests.conftest import assert_one_line_error, cli, short
 
-BATCH = ["batch", "--scenarios", "baseline", "title42", "--replicates", "2", "--days", "20", "--scale", "300"]
+BATCH = ["batch", "--scenarios", "baseline", "title42", "--replicates", "2", "--days", "20", "--scale", "300",
+         "--empty-start"]
+"""The mechanics of a batch need no history: the regimes start from an empty border (tests/test_regimes.py
+runs a batch from their history's state)."""
 
 
 def test_batch_runs_each_scenario_on_the_same_seeds(tmp_path, capsys):
@@ -34,7 +37,7 @@ def test_batch_runs_each_scenario_on_the_same_seeds(tmp_path, capsys):
     assert (runs["mexico.interdiction"] == 0.2).all()
     # Each run is the scenario file written beside it, run with its seed.
     title42 = load(str(out / "scenario-title42.toml")).with_values({"run.seed": 5})
-    assert title42.mexico.interdiction == 0.2 and title42.days == 20
+    assert title42.in_force()["mexico.interdiction"] == 0.2 and title42.days == 20 and title42.fork is None
     expected = BorderModel(title42).run()[COLUMNS]
     rows = daily[(daily["scenario"] == "title42") & (daily["seed"] == 5)][COLUMNS].reset_index(drop=True)
     pdt.assert_frame_equal(rows, expected, check_exact=True, check_dtype=False)
@@ -72,7 +75,7 @@ def test_bad_batch_arguments(extra, expected, tmp_path, capsys):
 
 
 def test_batch_run_api_matches_mesa_conventions():
-    scenario = short("securing-the-border", days=15, scale=300, seed=7)
+    scenario = short("securing-the-border", days=15, scale=300, seed=7, empty=True)
     results = batch_run(scenario, parameters={"closure.activation": [1500, 3000], "mexico.interdiction": 0.2},
                         iterations=2, data_collection_period=5, display_progress=False)
     frame = pd.DataFrame(results)

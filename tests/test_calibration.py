@@ -13,7 +13,7 @@ from calibration import data, fit
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
 from experiments.cli import main
-from model.scenario import SCENARIO_DIR, load
+from model.scenario import SCENARIO_DIR, Scenario, load
 from tests.conftest import assert_one_line_error, cli
 
 LAST = dt.date(2024, 5, 31)
@@ -104,8 +104,11 @@ def test_quarterly_knots_are_smooth_and_inside_the_window(first, last):
 def synthetic():
     """Data made by the model itself under Title 42 with a known pressure and persistence, and a
     calibration that starts from a wrong pressure and no persistence."""
-    truth = load("title42").with_values({"run.start": dt.date(2023, 6, 1), "run.end": dt.date(2023, 11, 30),
-                                         "run.scale": 50, "run.seed": 8, "behaviour.persistence": 0.6})
+    # Title 42 as the `title42` regime sets it, on the model's default pressure (four constant levels)
+    # and behaviour: no history, no knots.
+    truth = Scenario(name="title42").with_values({"title42.active": True, "mexico.chnv_cap": 30000,
+                                                  "run.start": dt.date(2023, 6, 1), "run.end": dt.date(2023, 11, 30),
+                                                  "run.scale": 50, "run.seed": 8, "behaviour.persistence": 0.6})
     obs = fit.simulate(truth)
     start = truth.with_values({"pressure.mx": 900, "pressure.nca": 3000, "pressure.chnv": 600, "pressure.other": 750,
                                "behaviour.persistence": 0.0})

@@ -2,7 +2,9 @@
 the news change how many set out, and when.
 
 Every comparison runs the same scenario and seed, so the runs share their random numbers
-until the policy makes them differ."""
+until the policy makes them differ. They are tests of mechanics, from an empty border on 1 January
+2024: the responses to a tightening or the news are measured with `baseline`'s levers on the model's
+default pressure and behaviour (`on_defaults`), and the regimes are compared from their empty start."""
 
 import dataclasses
 import datetime as dt
@@ -12,7 +14,7 @@ import pytest
 from model.model import BorderModel
 from model.scenario import TimelineEvent
 from model.states import State
-from tests.conftest import run, short
+from tests.conftest import on_defaults, run
 
 START = dt.date(2024, 1, 1)
 CLOSE = {"closure": {"mode": "always"}, "ports": {"asylum_open": False}}
@@ -20,7 +22,8 @@ CLOSE = {"closure": {"mode": "always"}, "ports": {"asylum_open": False}}
 
 
 def with_events(scenario, *events):
-    return dataclasses.replace(scenario, timeline=tuple(sorted(events, key=lambda e: e.date)))
+    """`scenario` with `events` added to its timeline (after its own events of the same day)."""
+    return dataclasses.replace(scenario, timeline=tuple(sorted((*scenario.timeline, *events), key=lambda e: e.date)))
 
 
 def departures(df, first: int, last: int) -> float:
@@ -33,7 +36,7 @@ def daily(scenario):
 
 @pytest.fixture(scope="module")
 def title8():
-    return short("baseline", days=180, scale=60, seed=5)
+    return on_defaults("baseline", days=180, scale=60, seed=5)
 
 
 def test_a_tightening_lowers_departures_after_the_news_lag(title8):
@@ -84,15 +87,15 @@ def test_announcing_a_change_that_changes_nothing_moves_little(title8):
 
 
 def test_january_2025_rules_give_far_fewer_border_patrol_encounters_than_june_2024():
-    june = run("securing-the-border", days=180, scale=60)
-    january = run("jan-2025", days=180, scale=60)
+    june = run("securing-the-border", days=180, scale=60, empty=True)
+    january = run("jan-2025", days=180, scale=60, empty=True)
     assert january["encounters_usbp"].sum() < 0.5 * june["encounters_usbp"].sum()
     assert january["stayed_home"].sum() > june["stayed_home"].sum()
 
 
 def test_june_2024_rules_give_fewer_border_patrol_encounters_than_title_8_with_releases():
-    june = run("securing-the-border", days=180, scale=60)
-    title8 = run("baseline", days=180, scale=60)
+    june = run("securing-the-border", days=180, scale=60, empty=True)
+    title8 = run("baseline", days=180, scale=60, empty=True)
     assert june["encounters_usbp"].sum() < title8["encounters_usbp"].sum()
 
 

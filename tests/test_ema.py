@@ -14,7 +14,7 @@ from tests.conftest import short  # noqa: E402
 
 
 def test_ema_experiments_are_borderflow_runs():
-    scenario = short("securing-the-border", days=15, scale=300, seed=4)
+    scenario = short("securing-the-border", days=15, scale=300, seed=4, empty=True)
     model = borderflow_model(scenario, uncertainties={"mexico.interdiction": (0.05, 0.4)},
                              levers={"closure.activation": (1500, 3000), "title42.active": True},
                              outcomes=["total_encounters", "peak_7day_avg"], seeds=[4, 5])

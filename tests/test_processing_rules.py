@@ -15,13 +15,14 @@ from model.policy import (
     ENTERED, FAR, Budget, Levers, Option, Outcome, appointments_open, disposition, outlook, port_takes,
     reentry_outlook,
 )
-from model.scenario import Scenario, load
+from model.scenario import Scenario
 from model.states import State
-from tests.conftest import short
+from tests.conftest import first_levers, short
 
 
 def model(name="baseline", scale=10, **changes):
-    m = BorderModel(short(name, days=30, scale=scale))
+    """A regime's model on its first day, from an empty border (the rules, not the state, are tested)."""
+    m = BorderModel(short(name, days=30, scale=scale, empty=True))
     if changes:
         m.levers = m.levers.apply(changes)
     m.budget.new_day(m.levers, m.date)
@@ -100,14 +101,14 @@ def test_reinstatement_within_the_bar_not_after():
     assert m.today["reinstatements"] == m.today["prosecutions"] == inside.people
     run_calendar(m, 20)
     assert inside.barred_until - m.day > 365 * 4  # a new bar from the removal
-    lev = Levers(load("jan-2025"))
+    lev = first_levers("jan-2025")
     assert reentry_outlook(lev) == (lev.closure.residual, lev.processing.prosecution)
     assert reentry_outlook(Levers(Scenario())) == (0.25, 0.1)
 
 
 def test_jan_2025_removes_claimants_without_the_2024_screening():
     def entered(name):
-        lev = Levers(load(name))
+        lev = first_levers(name)
         rand, out = random.Random(11), []
         for _ in range(3000):
             b = Budget(rand)
@@ -116,7 +117,7 @@ def test_jan_2025_removes_claimants_without_the_2024_screening():
         return sum(o in ENTERED for o in out) / len(out)
 
     jan, stb = entered("jan-2025"), entered("securing-the-border")
-    residual = load("jan-2025").closure.residual
+    residual = first_levers("jan-2025").closure.residual
     assert jan == pytest.approx(residual, abs=0.008)
     assert stb > jan + 0.05
 
@@ -127,11 +128,11 @@ AMPLE = {"processing": {"er_capacity": 1e5, "family_detention": 1e5}, "title42":
 
 def lever_sets():
     yield "baseline", Levers(Scenario())
-    yield "title42", Levers(load("title42"))
+    yield "title42", first_levers("title42")
     yield "clp", Levers(Scenario().with_values({"clp.active": True}))
-    yield "closure", Levers(load("securing-the-border"))
-    yield "jan-2025", Levers(load("jan-2025"))
-    yield "mpp", Levers(load("mpp"))
+    yield "closure", first_levers("securing-the-border")
+    yield "jan-2025", first_levers("jan-2025")
+    yield "mpp", first_levers("mpp")
 
 
 @pytest.mark.parametrize("name,base", list(lever_sets()), ids=[n for n, _ in lever_sets()])

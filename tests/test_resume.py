@@ -204,7 +204,7 @@ def test_an_interrupted_merge_leaves_no_half_table(reference, tmp_path, capsys, 
 def test_a_killed_or_terminated_batch_resumes_and_leaves_nothing_partial(tmp_path, capsys):
     out = tmp_path / "batch"
     argv = ["batch", "--scenarios", "baseline", "title42", "--replicates", "4", "--days", "60", "--scale", "150",
-            "--out", str(out), "--quiet"]
+            "--empty-start", "--out", str(out), "--quiet"]
 
     def launch(*extra) -> subprocess.Popen:
         return subprocess.Popen([str(EXE), *argv, *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -18,8 +18,10 @@ def test_every_named_scenario_loads_with_a_description():
 
 def test_extends_inherits_and_overrides():
     final = load("securing-the-border-final")
-    assert final.closure.mode == "threshold" and final.closure.days_below == 28
-    assert final.appointments.active  # from cbp-one, two levels up
+    levers = final.fork.changes  # a regime's levers are its fork's: each file that extends adds to them
+    assert levers["closure"]["mode"] == "threshold" and levers["closure"]["days_below"] == 28
+    assert levers["appointments"]["active"]  # from cbp-one, two levels up
+    assert levers["mpp"]["capacity"] == 95  # from baseline, three levels up
 
 
 def test_historical_switches_every_regime_on_its_date():
@@ -38,7 +40,7 @@ def test_historical_switches_every_regime_on_its_date():
     ({"closure.activation": -5}, "out of range"),
     ({"closure.mode": "sometimes"}, "must be one of"),
     ({"title42.active": 1}, "true or false"),
-    ({"run.end": "2023-01-01"}, "before run.start"),
+    ({"run.end": "2018-01-01"}, "before run.start"),
     ({"mexico.accepts": ["mars"]}, "unknown entry"),
     ({"pressure.family_share.xx": 0.1}, "unknown key 'xx'"),
 ])

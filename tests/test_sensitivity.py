@@ -17,6 +17,7 @@ outputs = ["total_encounters", "mean_waiting_mexico", "days_closed"]
 [run]
 days = 20
 scale = 300
+empty_start = true
 [parameters]
 "closure.activation" = {{ range = [1500, 3000] }}
 "mexico.interdiction" = {{ range = [0.05, 0.5] }}

@@ -105,21 +105,23 @@ def test_an_allocation_of_zeros_is_refused_with_the_way_to_no_patrol():
 
 
 # -- cross-field rules on every date ---------------------------------------------------------------
+# These files extend `historical`, which is run from its start (the regimes are forks that drop every
+# event after their date, so an event added to one would not be in force).
 def test_cross_field_rules_hold_on_every_date_of_the_timeline(tmp_path, capsys):
-    lift = write(tmp_path, "lift.toml", 'extends = "baseline"\n[[timeline]]\ndate = 2024-03-01\n'
+    lift = write(tmp_path, "lift.toml", 'extends = "historical"\n[[timeline]]\ndate = 2024-03-01\n'
                                         'set = { closure = { lift = 9000 } }\n')
     refused(lift, "from the timeline event on 2024-03-01: closure.lift 9000.0 is above closure.activation 2500.0")
     zeros = ", ".join(f"{s} = 0" for s in load("baseline").border_patrol.allocation)
-    patrol = write(tmp_path, "patrol.toml", f'extends = "baseline"\n[[timeline]]\ndate = 2024-03-01\n'
+    patrol = write(tmp_path, "patrol.toml", f'extends = "historical"\n[[timeline]]\ndate = 2024-03-01\n'
                                             f'set = {{ border_patrol = {{ allocation = {{ {zeros} }} }} }}\n')
     refused(patrol, "from the timeline event on 2024-03-01: border_patrol.allocation")
     # Two events of one day apply together: raising activation and lift on the same date is fine.
-    together = write(tmp_path, "together.toml", 'extends = "baseline"\n'
+    together = write(tmp_path, "together.toml", 'extends = "historical"\n'
                      '[[timeline]]\ndate = 2024-03-01\nset = { closure = { lift = 4000 } }\n'
                      '[[timeline]]\ndate = 2024-03-01\nset = { closure = { activation = 5000 } }\n')
     assert load(str(together))
     # --set changes the start; an event that later lowers activation below it is refused on its date.
-    lower = write(tmp_path, "lower.toml", 'extends = "baseline"\n[[timeline]]\ndate = 2024-05-01\n'
+    lower = write(tmp_path, "lower.toml", 'extends = "historical"\n[[timeline]]\ndate = 2024-05-01\n'
                                           'set = { closure = { activation = 2000 } }\n')
     assert load(str(lower))
     code, _, err = cli(["run", "--scenario", lower, "--set", "closure.lift=2200", "--out", tmp_path / "out"], capsys)
@@ -135,17 +137,17 @@ def test_every_named_scenario_keeps_the_rules_on_every_date():
 # -- values the documented range allows run ----------------------------------------------------------
 def test_no_border_patrol_runs_and_catches_no_evader():
     """border_patrol.agents = 0 is inside its range: it runs (it divided by zero) and means no patrol."""
-    none = BorderModel(short("baseline", days=60, scale=100, **{"border_patrol.agents": 0})).run()
-    normal = BorderModel(short("baseline", days=60, scale=100)).run()
+    none = BorderModel(short("baseline", days=60, scale=100, empty=True, **{"border_patrol.agents": 0})).run()
+    normal = BorderModel(short("baseline", days=60, scale=100, empty=True)).run()
     assert none.notna().all().all() and none["bp_agents"].eq(0).all()
     assert none["gotaways"].sum() > 2 * normal["gotaways"].sum()
     assert none["encounters_usbp"].sum() > 0  # people who cross to ask for asylum are still met
 
 
 def test_border_patrol_posted_again_after_a_stretch_without_agents(tmp_path):
-    path = write(tmp_path, "none.toml", 'extends = "baseline"\n[border_patrol]\nagents = 0\n'
+    path = write(tmp_path, "none.toml", 'extends = "historical"\n[border_patrol]\nagents = 0\n'
                                         '[[timeline]]\ndate = 2024-01-20\nset = { border_patrol = { agents = 9000 } }\n')
-    scenario = load(str(path)).with_values({"run.end": "2024-02-10", "run.scale": 400})
+    scenario = load(str(path)).with_values({"run.start": "2024-01-01", "run.end": "2024-02-10", "run.scale": 400})
     daily = BorderModel(scenario).run()
     assert daily["bp_agents"].iloc[0] == 0 and daily["bp_agents"].iloc[-1] == pytest.approx(9000)
 
@@ -211,7 +213,7 @@ def test_the_odd_parameter_appendix_matches_the_code():
 def test_almost_no_judges_does_not_poison_every_value():
     """courts.judges = 1e-308 is in range: the wait for a hearing is endless, and with no closures the
     chance of a closure before it was 0 x inf = NaN, which made every choice NaN."""
-    daily = BorderModel(short("baseline", days=10, scale=300, **{"courts.judges": 1e-308})).run()
+    daily = BorderModel(short("baseline", days=10, scale=300, empty=True, **{"courts.judges": 1e-308})).run()
     assert daily.drop(columns="date").notna().all().all() and daily["departures"].sum() > 0
 
 
