@@ -55,7 +55,10 @@ class Timeline:
             scheduled.cancel()
         self._scheduled = []
         model.info.announcements = [a for a in model.info.announcements if a[1] <= today]
-        self._plan([ev for ev in events if (ev.date - model.start).days >= today], model.levers)
+        for ev in events:  # today's changes take effect now, as their events would have before today's step
+            if (ev.date - model.start).days == today:
+                self.apply(ev)
+        self._plan([ev for ev in events if (ev.date - model.start).days > today], model.levers)
 
     def apply(self, event) -> None:
         m = self.model

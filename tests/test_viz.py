@@ -48,8 +48,8 @@ def test_controls_become_scenario_values_as_on_the_command_line():
                          "closure_mode": AS_SCENARIO, "slots": "", "seed": "7"}) == {
         "run.scale": 40, "closure.activation": 3000.0, "title42.active": True, "mpp.active": False, "run.seed": 7}
     s = configure("title42", {"title42": AS_SCENARIO, "interdiction": "0.3"})
-    assert s.title42.active is True  # "as scenario" keeps the scenario's own value
-    assert s.mexico.interdiction == 0.3
+    assert s.in_force()["title42.active"] is True  # "as scenario" keeps the scenario's own value
+    assert s.in_force()["mexico.interdiction"] == 0.3  # a lever of a warm regime: held from its first day
 
 
 @pytest.mark.parametrize("choices, message", [
@@ -65,7 +65,7 @@ def test_nonsense_is_refused_by_the_scenario_rules(choices, message):
     assert message.replace("\\", "") in m.refused and not m.running  # paused, with the reason
     assert m.params == load("securing-the-border")  # nothing of the refused settings is used
     m.step()
-    assert m.day == 0 and not m.rows
+    assert m.day == m.first_day and m.daily().empty
 
 
 def test_the_live_model_applies_levers_and_stops_on_the_last_day():
@@ -75,10 +75,10 @@ def test_the_live_model_applies_levers_and_stops_on_the_last_day():
     assert m.changed == {"closure.activation": 3000, "title42.active": True}
     assert "on at a 7-day average of 3,000" in levers_in_force(m)[0]
     short = LiveBorderModel(scenario_name="baseline", **SHORT)
-    short.days = 3
+    short.days = short.first_day + 3
     for _ in range(3):
         short.step()
-    assert not short.running and len(short.rows) == 3
+    assert not short.running and len(short.daily()) == 3
 
 
 def test_the_map_shows_every_traveller_in_a_cell_and_the_layers():
@@ -174,7 +174,7 @@ def test_a_start_the_rules_refuse_runs_no_history(choices, message, monkeypatch)
     assert message in m.refused and "\n" not in m.refused and not m.running
     assert m.fork_date is None and m.factual is None and m.params == load("historical")
     m.step()
-    assert m.day == 0 and not m.rows
+    assert m.day == m.first_day and m.daily().empty
 
 
 def test_curves_draw_before_the_first_step_and_after():

@@ -162,7 +162,7 @@ class BorderMap:
             markers.set_sizes([MARKER_AREA * np.sqrt(n / 40.0) for *_, n in cells])
             markers.set_facecolors([STATE_COLOURS[s] for s, *_ in cells])
         closure = "  ·  asylum closure in force" if model.levers.closure_in_force else ""
-        self.title.set_text(f"{model.params.name}: {model.date:%Y-%m-%d} (day {model.day} of {model.days}){closure}")
+        self.title.set_text(f"{model.params.name}: {model.date:%Y-%m-%d} (day {model.day - model.first_day} of {model.days - model.first_day}){closure}")
 
     def png(self) -> bytes:
         return png(self.figure, DPI)

@@ -126,7 +126,7 @@ def StatusView(model: LiveBorderModel):
         solara.Error(f"Refused: {model.refused}. Nothing runs with these settings: correct the value and "
                      "press Reset (the map shows the scenario as published).")
     solara.Markdown(f"**{model.params.name}** — {model.params.description}\n\n"
-                    f"{model.date:%Y-%m-%d}, day {model.day} of {model.days}")
+                    f"{model.date:%Y-%m-%d}, day {model.day - model.first_day} of {model.days - model.first_day}")
     if model.fork_date:
         solara.Markdown(f"Started from {model.params.name}'s history on {model.fork_date:%Y-%m-%d} (the history "
                         f"{model.history}); the levers set from the controls are held from that day. Grey dashed "
