@@ -119,6 +119,8 @@ def picture(curves: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
         ax.fill_between(dates, one["effect_p05"], one["effect_p95"], color="C0", alpha=0.25, lw=0, label="90% band")
         ax.plot(dates, one["effect_median"], color="C0", lw=1.6, label="median")
         ax.axhline(0, color="black", lw=0.6)
+        if not one[["effect_p05", "effect_p95"]].abs().to_numpy().any():
+            ax.set_ylim(-1, 1)  # no effect at all: a plain zero line, not ticks rounded from a tiny range
         kind = "cumulative" if output in FLOWS else "on the day"
         ax.set_title(f"{OUTPUTS[output]} ({kind})", loc="left", fontsize=10)
         ax.yaxis.set_major_formatter(THOUSANDS)

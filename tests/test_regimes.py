@@ -12,10 +12,9 @@ import pandas as pd
 import pytest
 
 import model.snapshot as snapshot
-from calibration.fit import PRIORS
 from model.model import BorderModel
 from model.params import LEVER_SECTIONS
-from model.scenario import Scenario, ScenarioError, load
+from model.scenario import ScenarioError, load
 from model.states import State
 from tests.conftest import SWEEP, assert_one_line_error, cli, on_defaults, short, spec_file
 
@@ -28,7 +27,7 @@ WARM = {"scale": 1000, "seed": 1}
 MEASURES = {
     "baseline": {},
     "title42": {"title42.active": True, "mexico.chnv_cap": 30000.0},
-    "mpp": {"mpp.active": True},
+    "mpp": {"mpp.active": True, "mpp.capacity": 95.0, "mpp.hearing_days": 150.0},
     "cbp-one": {"clp.active": True, "appointments.active": True, "mexico.chnv_cap": 30000.0,
                 "pathways.chnv_parole": 30000.0},
     "securing-the-border": {"clp.active": True, "appointments.active": True, "mexico.chnv_cap": 30000.0,
@@ -41,11 +40,11 @@ MEASURES = {
     "hias-alternative": {"ports.walkup_capacity": 3000.0, "appointments.active": True, "appointments.slots": 3000.0,
                          "pathways.chnv_parole": 30000.0, "courts.judges": 1100.0},
 }
-"""What each regime meant when it started from an empty border: the model's default levers with these
-values. Its levers on its first forked day must be the same, whatever history had in force that day
-(CBP One, the lawful-pathways rule, CHNV parole, the capacities and Mexican enforcement of January 2024)."""
-FITTED = {key for key in PRIORS if key.split(".")[0] in LEVER_SECTIONS}
-"""Levers the fit sets (border_patrol.apprehension): they come from the history, like behaviour."""
+"""The measures each regime switches on (as its file did when it started from an empty border)."""
+SWITCHED_OFF = {"clp.active": False, "appointments.active": False, "pathways.chnv_parole": 0.0,
+                "mexico.chnv_cap": 0.0}
+"""The measures history has in force on 2024-01-01 that `baseline` switches off; everything else (the
+capacities, Mexican enforcement, the fitted apprehension) is as history has it that day."""
 
 
 def lever_values(levers) -> dict:
@@ -54,9 +53,8 @@ def lever_values(levers) -> dict:
 
 
 def expected_levers(name: str) -> dict:
-    defaults = {**lever_values(Scenario()), **MEASURES[name]}
     history = load("historical").in_force(FIRST_DAY)
-    return {k: history[k] if k in FITTED else v for k, v in defaults.items()}
+    return {k: v for k, v in {**history, **SWITCHED_OFF, **MEASURES[name]}.items() if k.split(".")[0] in LEVER_SECTIONS}
 
 
 @pytest.fixture(scope="module")
@@ -89,9 +87,9 @@ def test_a_regimes_levers_on_its_first_day_are_its_own_not_historys(first_days, 
         assert lever_values(model.levers) == expected
         closure = expected["closure.mode"]
         assert model.levers.closure_in_force == (closure == "always" or closure == "threshold")
-    # The regime as its file was before it forked history has the same levers (but the default apprehension).
+    # The regime as it runs on the model's defaults (from an empty border) has the same measures.
     before = lever_values(on_defaults(name))
-    assert before == {**expected, **{k: before[k] for k in FITTED}}
+    assert {k: before[k] for k in {**SWITCHED_OFF, **MEASURES[name]}} == {**SWITCHED_OFF, **MEASURES[name]}
 
 
 def test_a_regime_holds_its_policy_for_its_whole_year():

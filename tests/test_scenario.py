@@ -21,7 +21,8 @@ def test_extends_inherits_and_overrides():
     levers = final.fork.changes  # a regime's levers are its fork's: each file that extends adds to them
     assert levers["closure"]["mode"] == "threshold" and levers["closure"]["days_below"] == 28
     assert levers["appointments"]["active"]  # from cbp-one, two levels up
-    assert levers["mpp"]["capacity"] == 95  # from baseline, three levels up
+    assert levers["clp"]["active"] is True  # baseline switches it off, cbp-one on again
+    assert load("baseline").fork.changes["clp"]["active"] is False
 
 
 def test_historical_switches_every_regime_on_its_date():
