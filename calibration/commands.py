@@ -57,7 +57,10 @@ def add_commands(commands) -> None:
                     "2023-06..2024-05 of the fit through 2023-05) and forecast.csv (2024-06..2025-08).")
     val.add_argument("--replicates", type=_positive, default=8, metavar="N", help="seeds per fit (default 8)")
     val.add_argument("--scale", type=_positive, default=40, metavar="K", help="people per agent (default 40)")
-    val.add_argument("--workers", type=_positive, default=2, metavar="N", help="processes (default 2)")
+    val.add_argument("--workers", type=_positive, default=2, metavar="N",
+                     help="local worker processes (default 2); with --dask local, its workers")
+    val.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS, or 'local' for a "
+                                                       "LocalCluster on this machine")
     val.add_argument("--fit", metavar="FILE", help="a fit file to validate instead of the shipped one")
     val.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     val.set_defaults(handler=cmd_validate)
@@ -107,7 +110,7 @@ def cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError(err) from None
     with staging:
         lines = validate(staging.path, replicates=args.replicates, scale=args.scale, workers=args.workers,
-                         fit_file=args.fit)
+                         fit_file=args.fit, dask=args.dask)
         staging.commit()
     print("\n".join(lines))
     print(f"wrote {args.out}")

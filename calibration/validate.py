@@ -10,7 +10,6 @@ rule, and compared with the twelve months it never saw: the held-out check.
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import matplotlib
@@ -21,9 +20,9 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
-from calibration.fit import monthly_run  # noqa: E402
 from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
 from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
+from model.records import monthly  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
 
 HELD_OUT = ("2023-06", "2024-05")
@@ -33,12 +32,27 @@ SKILL_SERIES = ("encounters_usbp", "encounters_ofo")
 BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
 
 
-def replicate(scenario: Scenario, seeds: list[int], workers: int) -> list[pd.DataFrame]:
-    runs = [scenario.with_values({"run.seed": s}) for s in seeds]
-    if workers <= 1:
-        return [monthly_run(s) for s in runs]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(monthly_run, runs))
+def replicate(scenario: Scenario, seeds: list[int], engine) -> list[pd.DataFrame]:
+    """The monthly tables of `scenario` run with each seed, on the experiment backend `engine`
+    (`experiments.backends`: this process, local workers or Dask), in seed order."""
+    from experiments.errors import ExperimentError
+    from experiments.runs import Run
+
+    runs = [Run(scenario, {}, seed) for seed in seeds]
+    order = {run.id: n for n, run in enumerate(runs)}
+    tables: dict[int, pd.DataFrame] = {}
+    for result in engine.results(runs):
+        if not result.ok:
+            raise ExperimentError(f"a validation run (seed {seeds[order[result.run_id]]}) failed: {result.error}")
+        tables[order[result.run_id]] = monthly(result.daily).set_index("month")
+    return [tables[n] for n in range(len(runs))]
+
+
+def coverage(b: dict[str, pd.DataFrame], obs: pd.DataFrame, name: str, months: tuple[str, str]) -> float:
+    """The share of observed months within the 90% band (p05 to p95) over `months`."""
+    o = obs[name].loc[months[0]:months[1]].dropna()
+    low, high = b["p05"][name].reindex(o.index), b["p95"][name].reindex(o.index)
+    return float(((o >= low) & (o <= high)).mean()) if len(o) else np.nan
 
 
 def bands(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -51,17 +65,20 @@ def bands(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 for name, q in BANDS.items()}
 
 
-def error_table(sim: pd.DataFrame, obs: pd.DataFrame) -> pd.DataFrame:
-    """Errors per pattern for the fitted window and the held-out months, with skill scores."""
+def error_table(sim: dict, obs: pd.DataFrame) -> pd.DataFrame:
+    """Errors per pattern for the fitted window and the held-out months, with skill scores and the
+    coverage of the 90% band (`sim`: each period's bands)."""
     rows = []
-    for period, months, table in (("fitted", (FIRST_MONTH, LAST_MONTH), sim["fit"]),
-                                  ("held_out", HELD_OUT, sim["held_out"])):
+    for period, months, b in (("fitted", (FIRST_MONTH, LAST_MONTH), sim["fit"]),
+                              ("held_out", HELD_OUT, sim["held_out"])):
+        table = b["p50"]
         err = errors(table, obs, months)
         for name, value in err.items():
             row = {"period": period, "pattern": name, "mean_abs_log_ratio": round(value, 4)}
             if name in SKILL_SERIES:
                 for base, s in skill(table[name], obs[name], months, ahead=period == "held_out").items():
                     row[f"skill_vs_{base}"] = round(s, 3)
+                row["coverage_90"] = round(coverage(b, obs, name, months), 3)
             rows.append(row)
     return pd.DataFrame(rows)
 
@@ -115,20 +132,25 @@ def forecast_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, fit_file: str | None = None) -> list[str]:
-    """Write the report into `out`; return the lines to print."""
+def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, fit_file: str | None = None,
+             dask: str | None = None) -> list[str]:
+    """Write the report into `out`; return the lines to print. The runs go through the experiment
+    backends, as every batch of runs does: `workers` local processes, or Dask (`dask`)."""
+    from experiments.backends import backend
+
     obs = observed_patterns()
     seeds = list(range(1, replicates + 1))
     main_fit = Path(fit_file) if fit_file else fit_path(LAST_MONTH)
     scenario = historical_with_fit(main_fit).with_values({"run.scale": scale})
     held_scenario = historical_with_fit(fit_path(HELD_OUT_FIT)).with_values(
         {"run.scale": scale, "run.end": pd.Period(HELD_OUT[1], freq="M").end_time.date()})
-    fit_runs = replicate(scenario, seeds, workers)
-    held_runs = replicate(held_scenario, seeds, workers)
+    with backend(workers, dask) as engine:
+        fit_runs = replicate(scenario, seeds, engine)
+        held_runs = replicate(held_scenario, seeds, engine)
     fit_bands = bands([pattern_table(r) for r in fit_runs])
     held_bands = bands([pattern_table(r) for r in held_runs])
 
-    table = error_table({"fit": fit_bands["p50"], "held_out": held_bands["p50"]}, obs)
+    table = error_table({"fit": fit_bands, "held_out": held_bands}, obs)
     table.to_csv(out / "errors.csv", index=False)
     forecast_table(fit_runs).to_csv(out / "forecast.csv", index=False)
     rows = []
@@ -152,6 +174,7 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     for period in ("fitted", "held_out"):
         sub = table[(table["period"] == period) & table["pattern"].isin(SKILL_SERIES)]
         parts = [f"{r.pattern} {r.mean_abs_log_ratio:.3f} (skill {r.skill_vs_last_value:+.2f} vs last value, "
-                 f"{r.skill_vs_same_month_last_year:+.2f} vs last year)" for r in sub.itertuples()]
+                 f"{r.skill_vs_same_month_last_year:+.2f} vs last year; 90% band covers {r.coverage_90:.0%} of months)"
+                 for r in sub.itertuples()]
         lines.append(f"{period}: mean over patterns {summary[period]:.3f}; " + "; ".join(parts))
     return lines

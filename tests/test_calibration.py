@@ -182,6 +182,13 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     errors = pd.read_csv(out / "errors.csv")
     assert set(errors["period"]) == {"fitted", "held_out"}
     assert errors["mean_abs_log_ratio"].notna().all()
+    levels = errors[errors["pattern"].isin(["encounters_usbp", "encounters_ofo"])]
+    assert levels["coverage_90"].between(0, 1).all() and len(levels) == 4
+    # The same report from a Dask cluster: the runs are the same, whatever runs them.
+    dask = tmp_path / "dask"
+    assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "2", "--dask", "local",
+                 "--out", str(dask)]) == 0
+    pd.testing.assert_frame_equal(pd.read_csv(dask / "errors.csv"), errors)
     assert (out / "encounters.png").stat().st_size > 0
     assert (out / "patterns" / "title42_share.png").exists()
     assert "held_out" in capsys.readouterr().out
