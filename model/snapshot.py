@@ -20,6 +20,7 @@ up to a date does not depend on), seed and date.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -77,11 +78,12 @@ def cached() -> list[Path]:
 
 def clear_cache() -> tuple[int, int]:
     """Remove every cached snapshot (and any left half-written); returns how many and their bytes."""
-    files = [*cached(), *(cache_dir() / "snapshots").glob(".*.part")]
+    snapshots = cached()
+    files = [*snapshots, *(cache_dir() / "snapshots").glob(".*.part"), *(cache_dir() / "snapshots").glob(".*.lock")]
     size = sum(f.stat().st_size for f in files)
     for f in files:
         f.unlink(missing_ok=True)
-    return len(files), size
+    return len(snapshots), size
 
 
 def cache_path(scenario: Scenario, day: dt.date) -> Path:
@@ -158,10 +160,27 @@ def differences(mine: dict, theirs: dict) -> str:
 
 
 def history(scenario: Scenario, day: dt.date, progress=None):
-    """The model of `scenario`'s history at the start of `day`: from the cache, or run and cached."""
+    """The model of `scenario`'s history at the start of `day`: from the cache, or run and cached.
+
+    Worker processes that need the same history at once (the two arms of one seed in `compare`, the
+    points of a sweep with one seed) take turns on a lock file: the first runs it, the others wait
+    and read it from the cache, so a history is never run twice at the same time on one machine."""
+    path = cache_path(scenario, day)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        held = open(path.parent / f".{path.name}.lock", "w")  # noqa: SIM115 - closed in the finally below
+    except OSError:
+        return _from_cache_or_run(scenario, day, path, progress)  # no cache to share (read-only home)
+    try:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        return _from_cache_or_run(scenario, day, path, progress)
+    finally:
+        held.close()  # releases the lock
+
+
+def _from_cache_or_run(scenario: Scenario, day: dt.date, path: Path, progress):
     from model.model import BorderModel
 
-    path = cache_path(scenario, day)
     if path.exists():
         try:
             model = load(path, scenario)

@@ -284,3 +284,29 @@ def test_the_cache_command_shows_and_clears_the_snapshots(tmp_path, capsys, monk
     code, out, _ = cli(["cache", "--clear"], capsys)
     assert code == 0 and out.startswith("removed 1 snapshot")
     assert not snapshot.cached()
+
+
+def _fork_history(scenario):
+    snapshot.history(scenario, FORK)
+    return True
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded")  # the children only run the model
+def test_processes_that_need_one_history_at_once_run_it_once(history, tmp_path, monkeypatch):
+    """The two arms of one seed in `compare` on two workers: one runs the history, the other waits for it."""
+    import multiprocessing
+
+    log = tmp_path / "runs.log"
+    real = BorderModel.run
+
+    def logged(self, *args, **kw):
+        with open(log, "a") as f:
+            f.write("history\n")
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(BorderModel, "run", logged)
+    monkeypatch.setenv("BORDERFLOW_CACHE", str(tmp_path / "cache"))
+    scenario = history.with_values({"run.seed": 11})
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        assert pool.map(_fork_history, [scenario] * 2) == [True, True]
+    assert log.read_text().splitlines() == ["history"]
