@@ -11,6 +11,8 @@ from collections import Counter, defaultdict
 import numpy as np
 import pandas as pd
 from mesa import Model
+from mesa.agentset import _HardKeyAgentSet  # Mesa's own registry set (see register_agent)
+from mesa.experimental.mesa_signals import ModelSignals
 from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
@@ -81,6 +83,30 @@ class BorderModel(Model):
         """Agent-events so far, by kind: what a run costs grows with these (benchmarks/ report them)."""
         self.schedule_recurring(self.reallocate_patrol, Schedule(interval=7, start=7.5))
         self.border.set_bp_presence({s.sector: s.agents for s in self.sectors})
+
+    # -- Mesa's agent registry, without a per-agent debug log -----------------------------
+    def register_agent(self, agent) -> None:
+        """Mesa's own bookkeeping (`Model.register_agent`): the agent in `model.agents` and its type's
+        AgentSet, with a unique id, and the AGENT_ADDED signal to whoever observes it. Mesa also formats
+        a debug-log line for every agent, whether or not debug logging is on: with hundreds of thousands
+        of travellers made and removed in a run, that line and the signal's wrapper were a tenth of
+        the run's time, so they are skipped here (the signal is still sent when someone listens)."""
+        self._all_agents.add(agent)
+        agent.unique_id = self.agent_id_counter
+        self.agent_id_counter += 1
+        try:
+            self._agents_by_type[type(agent)].add(agent)
+        except KeyError:
+            self._agents_by_type[type(agent)] = _HardKeyAgentSet([agent], random=self.random)
+        if ("agents", ModelSignals.AGENT_ADDED) in self.subscribers:
+            self.notify("agents", ModelSignals.AGENT_ADDED, args=(agent,))
+
+    def deregister_agent(self, agent) -> None:
+        """Mesa's `Model.deregister_agent` without the debug-log line (see `register_agent`)."""
+        self._agents_by_type[type(agent)].remove(agent)
+        self._all_agents.remove(agent)
+        if ("agents", ModelSignals.AGENT_REMOVED) in self.subscribers:
+            self.notify("agents", ModelSignals.AGENT_REMOVED, args=(agent,))
 
     # -- the day ------------------------------------------------------------------------
     def step(self) -> None:
