@@ -40,13 +40,14 @@ BAND = (0.05, 0.5, 0.95)
 
 def arms(args: argparse.Namespace) -> tuple:
     """The factual (the scenario forked with no change) and the counterfactual (with the changes)."""
-    if not args.fork:
-        raise ExperimentError("compare needs --fork YYYY-MM-DD: the day both runs go on from")
     if snapshot_file(args.fork):
         raise ExperimentError("compare forks by date (--fork YYYY-MM-DD): a snapshot FILE is one seed's state")
     if not args.set and not args.drop:
         raise ExperimentError("compare needs a change: --set SECTION.FIELD=VALUE (a lever) or --drop DATE")
     counterfactual = configure(args)
+    if counterfactual.fork is None:
+        raise ExperimentError("compare needs --fork YYYY-MM-DD, the day both runs go on from (a named regime "
+                              "forks on its own first day without it)")
     factual = configure(argparse.Namespace(**{**vars(args), "set": [], "drop": None}))
     if factual.history() != counterfactual.history():
         raise ExperimentError("compare changes levers from the fork date; a --set of a behaviour, pressure, "

@@ -235,7 +235,7 @@ def test_the_factual_arm_is_the_scenario_itself(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    ([], "needs --fork"),
+    (["--set", "closure.mode=off"], "needs --fork"),
     (["--fork", "2024-06-04"], "needs a change"),
     (["--fork", "2024-06-04", "--set", "behaviour.persistence=0.5"], "would change the history"),
     (["--fork", "2024-06-04", "--set", "closure.mode=off", "--replicates", "0"], "--replicates must be at least 1"),
@@ -310,3 +310,14 @@ def test_processes_that_need_one_history_at_once_run_it_once(history, tmp_path, 
     with multiprocessing.get_context("fork").Pool(2) as pool:
         assert pool.map(_fork_history, [scenario] * 2) == [True, True]
     assert log.read_text().splitlines() == ["history"]
+
+
+def test_compare_of_a_regime_forks_on_its_own_first_day(tmp_path, capsys):
+    out = tmp_path / "c"
+    code, _, _ = cli(["compare", "--scenario", "baseline", "--set", "title42.active=true", "--replicates", "1",
+                      "--days", "20", "--scale", "1000", "--quiet", "--out", out], capsys)
+    assert code == 0
+    daily = pd.read_parquet(out / "daily.parquet")
+    assert daily["date"].min() == "2024-01-01"
+    by_arm = daily.groupby("scenario")["expulsions"].sum()
+    assert by_arm["factual"] == 0 and by_arm["counterfactual"] > 0
