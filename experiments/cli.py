@@ -59,9 +59,9 @@ summaries.parquet/.csv (one row per run) and comparison.png (median and 90% band
 scenario). An interrupted batch is finished by the same command with --resume."""
 
 COMPARE_EPILOG = """\
-The factual is the scenario forked on DATE with no change (so, from DATE, the scenario itself; a named
-regime forks on its own first day when --fork is not given); the
-counterfactual holds each --set lever from DATE and leaves out the --drop events. Both run with seeds
+The factual is the scenario forked on DATE with no change (so, from DATE, the scenario itself; a
+named regime forks on its own first day when --fork is not given); the counterfactual holds each
+--set lever from DATE and leaves out the --drop events. Both run with seeds
 S..S+N-1 from the same cached history, so each seed gives one difference (common random numbers) and
 a change that changes nothing gives exactly zero. --days/--end count from DATE. DIR holds what a
 batch writes (plan, runs/, daily.parquet, monthly.parquet, summaries, scenario-factual.toml,
