@@ -165,7 +165,8 @@ def test_a_snapshot_resumes_from_the_command_line_and_refuses_another_history(tm
     assert_one_line_error(code, err, "made by another version of the model")
 
 
-@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps({"format": "other"})])
+@pytest.mark.parametrize("content", [b"", b"not a pickle", pickle.dumps({"format": "other"}), bytes(range(256)),
+                                     pickle.dumps({"format": snapshot.FORMAT})[:-3]])
 def test_a_file_that_is_not_a_snapshot_is_refused_with_one_line(tmp_path, capsys, content):
     path = tmp_path / "x.snapshot"
     path.write_bytes(content)
