@@ -85,3 +85,17 @@ def test_bad_smc_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch)
     code, _, err = cli(argv, capsys)
     assert_one_line_error(code, err, message)
     assert not any(tmp_path.iterdir())
+
+
+def test_calibrate_smc_writes_the_posterior_its_record_and_the_database(tmp_path, capsys):
+    from experiments.cli import main
+
+    out = tmp_path / "fit"
+    assert main(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+                 "--generations", "1", "--max-simulations", "5", "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["fitted.csv", "posterior.csv", "smc.csv", "smc.db"]
+    posterior = pd.read_csv(out / "posterior.csv")
+    assert len(posterior) == 3 and posterior["weight"].sum() == pytest.approx(1.0)
+    record = pd.read_csv(out / "smc.csv").iloc[0]
+    assert record["generations"] == 1 and record["simulations"] >= 3
+    assert "smc.db" in capsys.readouterr().out
