@@ -48,9 +48,11 @@ def add_commands(commands) -> None:
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
     cal.add_argument("--method", choices=("inversion", "smc"), default="inversion",
                      help="'inversion' (default): pressure inversion + ABC rejection, writing the fit file; "
-                          "'smc': ABC-SMC (pyabc) of the behaviour at the shipped pressure, writing posterior.csv, "
+                          "'smc': ABC-SMC (pyabc) of the behaviour and of the level of the shipped pressure "
+                          "(a multiplier of its knots for each nationality group), writing posterior.csv, "
                           "fitted.csv, smc.csv (the run's record) and smc.db (pyabc's database)")
-    cal.add_argument("--population", type=_positive, default=50, metavar="N", help="smc: particles a generation (default 50)")
+    cal.add_argument("--population", type=_positive, default=50, metavar="N",
+                     help="smc: particles a generation (default 50)")
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
     cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
                      help="smc: most simulations in all (default 2000)")
@@ -117,12 +119,13 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
 
     from calibration import fit
     from calibration.patterns import observed_patterns
-    from calibration.smc import smc
+    from calibration.smc import PRESSURE_PRIORS, smc
 
     scenario = base.with_values({"run.scale": args.scale})
     with staging:
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
-        result = smc(scenario, observed_patterns(), window, fit.PRIORS, staging.path, population=args.population,
+        priors = {**PRESSURE_PRIORS, **fit.PRIORS}  # the pressure's level per group, and behaviour
+        result = smc(scenario, observed_patterns(), window, priors, staging.path, population=args.population,
                      generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
                      workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
         result["posterior"].to_csv(staging.path / "posterior.csv", index=False)

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.fit import Window, _typed
-from calibration.patterns import pattern_table
+from calibration.patterns import GROUPS_COMPARED, pattern_table
 from model.border import SECTORS
 from model.scenario import Scenario
 
@@ -55,6 +55,16 @@ PATTERN_WEIGHTS = {
     tuple(f"sector_share_{s}" for s in SECTORS): 1.0,
 }
 """How much each pattern counts in the distance, per month, shared among the series it groups."""
+
+KNOT_FACTORS = {f"pressure.knots.{column.removeprefix('encounters_')}": groups
+                for column, groups in GROUPS_COMPARED.items()}
+"""Parameters that multiply the level of every pressure knot of a group (`others`: the model's chnv and
+other together, which the data cannot tell apart): the shape of a fitted pressure kept, its level
+drawn with behaviour."""
+
+PRESSURE_PRIORS = {key: (0.5, 2.0, f"multiplier of every pressure knot's {'/'.join(groups)} level")
+                   for key, groups in KNOT_FACTORS.items()}
+"""Priors of the knot multipliers: half to twice the pressure the scenario starts from."""
 
 DATABASE = "smc.db"
 """The pyabc database's file name in the output folder."""
@@ -103,7 +113,14 @@ class Simulator:
         self.months, self.keys, self.seed = window.months(), keys, seed
 
     def scenario_for(self, values: dict[str, float]) -> Scenario:
-        typed = {k: _typed(self.scenario, k, float(v)) for k, v in values.items()}
+        typed = {k: _typed(self.scenario, k, float(v)) for k, v in values.items() if k not in KNOT_FACTORS}
+        knots = [dict(k) for k in self.scenario.pressure.knots]
+        for key, groups in KNOT_FACTORS.items():
+            if key in values:
+                for knot in knots:
+                    knot.update({g: round(knot[g] * float(values[key]), 1) for g in groups})
+        if any(k in values for k in KNOT_FACTORS):
+            typed["pressure.knots"] = knots
         return self.scenario.with_values({**typed, "run.seed": run_seed(self.seed, values)})
 
     def __call__(self, parameters) -> dict[str, float]:
@@ -124,8 +141,15 @@ class Simulator:
 
 def check_priors(scenario: Scenario, priors: dict) -> None:
     """Every key a numeric scenario value with lo < hi; a constant pressure level only where the
-    scenario's pressure has no knots (knots override the constant levels)."""
+    scenario's pressure has no knots (knots override the constant levels), a knot multiplier only where
+    it has."""
     for key, (lo, hi, *_) in priors.items():
+        if key in KNOT_FACTORS:
+            if not scenario.pressure.knots:
+                raise ValueError(f"'{key}' multiplies the pressure's knots, but the scenario has none")
+            if not 0 <= lo < hi:
+                raise ValueError(f"prior range of '{key}' must be 0 <= lo < hi: {lo} .. {hi}")
+            continue
         section, _, name = key.partition(".")
         if section not in scenario.sections or not hasattr(scenario.sections[section], name):
             raise ValueError(f"unknown parameter '{key}'")
@@ -208,8 +232,9 @@ def summarise(posterior: pd.DataFrame, priors: dict) -> pd.DataFrame:
     rows = []
     for key, (lo, hi, what, *_) in priors.items():
         x = posterior[key].to_numpy()
-        rows.append({"parameter": key, "median": weighted_quantile(x, w, alpha=0.5), "q05": weighted_quantile(x, w, alpha=0.05),
-                     "q95": weighted_quantile(x, w, alpha=0.95), "prior_lo": lo, "prior_hi": hi, "what": what})
+        q05, median, q95 = (weighted_quantile(x, w, alpha=a) for a in (0.05, 0.5, 0.95))
+        rows.append({"parameter": key, "median": median, "q05": q05, "q95": q95, "prior_lo": lo, "prior_hi": hi,
+                     "what": what})
     return pd.DataFrame(rows)
 
 

@@ -31,7 +31,8 @@ def synthetic(tmp_path_factory):
 
 
 def test_statistics_include_encounter_levels_and_the_shares():
-    obs = simulate(Scenario(name="s").with_values({"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 1000}))
+    run = {"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 1000}
+    obs = simulate(Scenario(name="s").with_values(run))
     stats = smc.observed_statistics(obs, WINDOW)
     assert {"encounters_usbp:2023-06", "encounters_ofo:2023-09", "family_share:2023-07",
             "sector_share_rgv:2023-08"} <= set(stats)
@@ -64,6 +65,22 @@ def test_the_run_seed_depends_on_the_draw_and_the_fit_seed_only():
     draw = {"a": 0.25, "b": 1800.0}
     assert smc.run_seed(1, draw) == smc.run_seed(1, dict(reversed(draw.items())))
     assert smc.run_seed(1, draw) != smc.run_seed(2, draw) != smc.run_seed(1, {**draw, "a": 0.26})
+
+
+def test_a_knot_multiplier_scales_every_knot_of_its_groups_and_nothing_else():
+    from model.scenario import load
+
+    base = load("historical")
+    sim = smc.Simulator(base, WINDOW, [], 1)
+    scaled = sim.scenario_for({"pressure.knots.others": 2.0, "behaviour.persistence": 0.3})
+    for old, new in zip(base.pressure.knots, scaled.pressure.knots, strict=True):
+        assert new["chnv"] == pytest.approx(2 * old["chnv"], abs=0.1)
+        assert new["other"] == pytest.approx(2 * old["other"], abs=0.1)
+        assert all(new[k] == old[k] for k in ("mx", "nca", "family", "uc", "date"))
+    assert scaled.behaviour.persistence == 0.3
+    smc.check_priors(base, smc.PRESSURE_PRIORS)
+    with pytest.raises(ValueError, match="has none"):
+        smc.check_priors(Scenario(name="s"), {"pressure.knots.mx": (0.5, 2.0, "")})
 
 
 def test_a_constant_pressure_level_is_refused_where_knots_rule():
