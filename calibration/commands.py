@@ -46,6 +46,18 @@ def add_commands(commands) -> None:
     cal.add_argument("--scale", type=_positive, default=80, metavar="K", help="people per agent while fitting (default 80)")
     cal.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the runs and of the design (default 1)")
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
+    cal.add_argument("--method", choices=("inversion", "smc"), default="inversion",
+                     help="'inversion' (default): pressure inversion + ABC rejection, writing the fit file; "
+                          "'smc': ABC-SMC (pyabc) of the behaviour and of the level of the shipped pressure "
+                          "(a multiplier of its knots for each nationality group), writing posterior.csv, "
+                          "fitted.csv, smc.csv (the run's record) and smc.db (pyabc's database)")
+    cal.add_argument("--population", type=_positive, default=50, metavar="N",
+                     help="smc: particles a generation (default 50)")
+    cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
+    cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
+                     help="smc: most simulations in all (default 2000)")
+    cal.add_argument("--dask", metavar="ADDRESS", help="smc: sample on the Dask scheduler at ADDRESS, or 'local' for a "
+                                                       "LocalCluster of --workers processes")
     cal.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     cal.set_defaults(handler=cmd_calibrate)
 
@@ -83,6 +95,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     base = load("historical")
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
+    if args.method == "smc":
+        return _calibrate_smc(args, staging, window, base)
     settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
                 "command": " ".join(["borderflow", *shown])}
     with staging:
@@ -97,6 +111,31 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         staging.commit()
     print(result["summary"][["parameter", "fitted", "q05", "q95"]].to_string(index=False))
     print(f"wrote {args.out} (fit.toml, fitted.csv, abc_draws.csv, inversion.csv); distance {result['distance']:.3f}")
+    return 0
+
+
+def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
+    import pandas as pd
+
+    from calibration import fit
+    from calibration.patterns import observed_patterns
+    from calibration.smc import PRESSURE_PRIORS, smc
+
+    scenario = base.with_values({"run.scale": args.scale})
+    with staging:
+        # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
+        priors = {**PRESSURE_PRIORS, **fit.PRIORS}  # the pressure's level per group, and behaviour
+        result = smc(scenario, observed_patterns(), window, priors, staging.path, population=args.population,
+                     generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
+                     workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
+        result["posterior"].to_csv(staging.path / "posterior.csv", index=False)
+        result["summary"].to_csv(staging.path / "fitted.csv", index=False)
+        pd.DataFrame([result["record"]]).to_csv(staging.path / "smc.csv", index=False)
+        staging.commit()
+    print(result["summary"][["parameter", "median", "q05", "q95"]].to_string(index=False))
+    rec = result["record"]
+    print(f"wrote {args.out} (posterior.csv, fitted.csv, smc.csv, smc.db); {rec['simulations']} simulations, "
+          f"{rec['generations']} generations, final epsilon {rec['epsilon']:.3g}, ESS {rec['ess']:.1f}")
     return 0
 
 

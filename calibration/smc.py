@@ -1,0 +1,254 @@
+"""ABC-SMC (pyabc) over named scenario parameters, against all the patterns at once.
+
+Unlike the inversion + ABC rejection of `calibration.fit`, nothing is matched by construction:
+the parameters of the migration pressure and of behaviour are drawn together from their priors,
+and encounter levels are summary statistics in the distance like every share.
+
+Summary statistics (one per pattern and month of the window, named `pattern:YYYY-MM`):
+- levels: log(encounters + LEVEL_FLOOR) of USBP and OFO encounters and of the three nationality
+  groups the data distinguish (Mexico, northern Central America, others);
+- shares: the family and unaccompanied-child shares of encounters, the Title 42 share (its
+  months only), the re-encounter share, the shares released by USBP and transferred to ICE, and
+  the nine sector shares of USBP encounters.
+A statistic enters only where the observed value exists; a simulated share that is undefined (no
+encounters) counts as 0.
+
+Weights: pyabc's AdaptivePNormDistance divides each statistic by its spread (median absolute
+deviation) across each generation's simulations, so every statistic is measured in units of its
+own variability; on top, the fixed weights in PATTERN_WEIGHTS say how much each pattern counts,
+shared equally among the series that make it up (the three groups, the nine sectors). Epsilon is
+pyabc's median of the last generation's distances.
+
+pyabc is imported only inside the functions that use it: `borderflow run` never loads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from calibration.fit import Window, _typed
+from calibration.patterns import GROUPS_COMPARED, pattern_table
+from model.border import SECTORS
+from model.scenario import Scenario
+
+LEVEL_FLOOR = 100.0
+"""Encounters added before taking the log: a month with next to none does not dominate."""
+
+LEVELS = ("encounters_usbp", "encounters_ofo", "encounters_mx", "encounters_nca", "encounters_others")
+SHARES = ("family_share", "uc_share", "title42_share", "reencounter_share", "release_share", "transfer_share",
+          *(f"sector_share_{s}" for s in SECTORS))
+
+PATTERN_WEIGHTS = {
+    ("encounters_usbp",): 2.0,
+    ("encounters_ofo",): 2.0,
+    ("encounters_mx", "encounters_nca", "encounters_others"): 1.0,
+    ("title42_share",): 2.0,
+    ("reencounter_share",): 2.0,
+    ("family_share",): 1.0,
+    ("uc_share",): 1.0,
+    ("release_share",): 1.0,
+    ("transfer_share",): 1.0,
+    tuple(f"sector_share_{s}" for s in SECTORS): 1.0,
+}
+"""How much each pattern counts in the distance, per month, shared among the series it groups."""
+
+KNOT_FACTORS = {f"pressure.knots.{column.removeprefix('encounters_')}": groups
+                for column, groups in GROUPS_COMPARED.items()}
+"""Parameters that multiply the level of every pressure knot of a group (`others`: the model's chnv and
+other together, which the data cannot tell apart): the shape of a fitted pressure kept, its level
+drawn with behaviour."""
+
+PRESSURE_PRIORS = {key: (0.5, 2.0, f"multiplier of every pressure knot's {'/'.join(groups)} level")
+                   for key, groups in KNOT_FACTORS.items()}
+"""Priors of the knot multipliers: half to twice the pressure the scenario starts from."""
+
+DATABASE = "smc.db"
+"""The pyabc database's file name in the output folder."""
+
+
+def series_weight(series: str) -> float:
+    for group, weight in PATTERN_WEIGHTS.items():
+        if series in group:
+            return weight / len(group)
+    raise KeyError(series)
+
+
+def statistics(patterns: pd.DataFrame, months: list[str]) -> dict[str, float]:
+    """Every statistic of a pattern table over `months` (NaN where the table has no value)."""
+    table = patterns.reindex(months)
+    out = {}
+    for name in LEVELS:
+        values = table[name] if name in table else pd.Series(np.nan, index=table.index)
+        for month, v in values.items():
+            out[f"{name}:{month}"] = float(np.log(max(float(v), 0.0) + LEVEL_FLOOR)) if np.isfinite(v) else np.nan
+    for name in SHARES:
+        values = table[name] if name in table else pd.Series(np.nan, index=table.index)
+        for month, v in values.items():
+            out[f"{name}:{month}"] = float(v)
+    return out
+
+
+def observed_statistics(obs: pd.DataFrame, window: Window) -> dict[str, float]:
+    """The observed statistics: those with a value in the window."""
+    return {k: v for k, v in statistics(obs, window.months()).items() if np.isfinite(v)}
+
+
+def run_seed(seed: int, values: dict[str, float]) -> int:
+    """The run's seed: a function of the fit's seed and the parameters drawn, so a simulation gets the
+    same seed in whichever process runs it (a generator copied into forked workers would repeat its
+    draws in each of them), and different draws get independent seeds."""
+    words = np.array([float(values[k]) for k in sorted(values)], dtype=np.float64).view(np.uint32)
+    return int(np.random.SeedSequence([seed, *words.tolist()]).generate_state(1)[0])
+
+
+class Simulator:
+    """θ -> the run's summary statistics (picklable: the samplers ship it to worker processes)."""
+
+    def __init__(self, scenario: Scenario, window: Window, keys: list[str], seed: int):
+        self.scenario = scenario.with_values({"run.start": window.start, "run.end": window.end})
+        self.months, self.keys, self.seed = window.months(), keys, seed
+
+    def scenario_for(self, values: dict[str, float]) -> Scenario:
+        typed = {k: _typed(self.scenario, k, float(v)) for k, v in values.items() if k not in KNOT_FACTORS}
+        knots = [dict(k) for k in self.scenario.pressure.knots]
+        for key, groups in KNOT_FACTORS.items():
+            if key in values:
+                for knot in knots:
+                    knot.update({g: round(knot[g] * float(values[key]), 1) for g in groups})
+        if any(k in values for k in KNOT_FACTORS):
+            typed["pressure.knots"] = knots
+        return self.scenario.with_values({**typed, "run.seed": run_seed(self.seed, values)})
+
+    def __call__(self, parameters) -> dict[str, float]:
+        from model import snapshot
+        from model.records import monthly
+
+        model = snapshot.begin(self.scenario_for(dict(parameters)))
+        stats = statistics(pattern_table(monthly(model.run())), self.months)
+        shares = {f"{s}:" for s in SHARES}
+        out = {}
+        for key in self.keys:
+            v = stats.get(key, np.nan)
+            if not np.isfinite(v):
+                v = np.log(LEVEL_FLOOR) if key.split(":")[0] + ":" not in shares else 0.0
+            out[key] = float(v)
+        return out
+
+
+def check_priors(scenario: Scenario, priors: dict) -> None:
+    """Every key a numeric scenario value with lo < hi; a constant pressure level only where the
+    scenario's pressure has no knots (knots override the constant levels), a knot multiplier only where
+    it has."""
+    for key, (lo, hi, *_) in priors.items():
+        if key in KNOT_FACTORS:
+            if not scenario.pressure.knots:
+                raise ValueError(f"'{key}' multiplies the pressure's knots, but the scenario has none")
+            if not 0 <= lo < hi:
+                raise ValueError(f"prior range of '{key}' must be 0 <= lo < hi: {lo} .. {hi}")
+            continue
+        section, _, name = key.partition(".")
+        if section not in scenario.sections or not hasattr(scenario.sections[section], name):
+            raise ValueError(f"unknown parameter '{key}'")
+        value = getattr(scenario.sections[section], name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"parameter '{key}' is not a number")
+        if not lo < hi:
+            raise ValueError(f"prior range of '{key}' is empty: {lo} .. {hi}")
+        if section == "pressure" and scenario.pressure.knots:
+            raise ValueError(f"'{key}' is a constant level, but the scenario's pressure follows knots")
+
+
+def sampler_for(workers: int, client=None):
+    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
+
+    if client is not None:
+        return DaskDistributedSampler(dask_client=client)
+    return MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
+
+
+def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out: Path | str,
+        population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
+        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0,
+        log: Callable[[str], None] = print) -> dict:
+    """ABC-SMC of `priors` (key -> (lo, hi, what), uniform) against `obs` (a pattern table) over `window`.
+
+    The run is kept in DIR/smc.db; if that already holds one, it is continued (to `generations`
+    generations in all, `max_simulations` simulations in all) instead of started over. It stops at
+    whichever comes first of those and `min_epsilon`. With one worker and a fresh database the fit is
+    reproducible: the same seed gives the same posterior.
+    Returns the posterior (parameters and weight), its summary and the run's record."""
+    import pyabc
+    from pyabc.distance import AdaptivePNormDistance, mad
+    from pyabc.epsilon import QuantileEpsilon
+
+    from experiments.backends import Dask
+
+    check_priors(scenario, priors)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    db = out / DATABASE
+    observed = observed_statistics(obs, window)
+    if not observed:
+        raise ValueError(f"no observed pattern in {window.first} .. {window.last}")
+    keys = sorted(observed)
+    prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi, *_) in priors.items()})
+    distance = AdaptivePNormDistance(p=p, scale_function=mad, fixed_weights={k: series_weight(k.split(":")[0])
+                                                                             for k in keys})
+    np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
+    backend = Dask(dask, workers if workers > 1 else None) if dask else None
+    try:
+        client = backend.__enter__().client if backend else None
+        abc = pyabc.ABCSMC(Simulator(scenario, window, keys, seed), prior, distance, population_size=population,
+                           eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client))
+        url = f"sqlite:///{db}"
+        resumed = db.exists() and pyabc.History(url).max_t >= 0
+        if resumed:
+            history = abc.load(url, abc_id=1)
+            log(f"continuing the run in {DATABASE} after generation {history.max_t}")
+        else:
+            db.unlink(missing_ok=True)
+            history = abc.new(url, observed)
+        left = generations - (history.max_t + 1)
+        if left > 0 and history.total_nr_simulations < max_simulations:
+            history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
+                              max_total_nr_simulations=max_simulations)
+    finally:
+        if backend:
+            backend.__exit__(None, None, None)
+    frame, weights = history.get_distribution(m=0, t=history.max_t)
+    posterior = frame[list(priors)].reset_index(drop=True).assign(weight=np.asarray(weights))
+    return {"posterior": posterior, "summary": summarise(posterior, priors), "record": record(history, resumed)}
+
+
+def summarise(posterior: pd.DataFrame, priors: dict) -> pd.DataFrame:
+    """Weighted median and 5% and 95% quantiles of each parameter, beside its prior range."""
+    from pyabc.weighted_statistics import weighted_quantile
+
+    w = posterior["weight"].to_numpy()
+    rows = []
+    for key, (lo, hi, what, *_) in priors.items():
+        x = posterior[key].to_numpy()
+        q05, median, q95 = (weighted_quantile(x, w, alpha=a) for a in (0.05, 0.5, 0.95))
+        rows.append({"parameter": key, "median": median, "q05": q05, "q95": q95, "prior_lo": lo, "prior_hi": hi,
+                     "what": what})
+    return pd.DataFrame(rows)
+
+
+def record(history, resumed: bool) -> dict:
+    """Simulations, acceptance rate (accepted over simulated, in all and in the last generation),
+    effective sample size of the last population, final epsilon and generations."""
+    from pyabc.weighted_statistics import effective_sample_size
+
+    pops = history.get_all_populations()
+    pops = pops[pops["t"] >= 0]
+    last = pops.iloc[-1]
+    _, weights = history.get_distribution(m=0, t=history.max_t)
+    return {"generations": int(history.max_t + 1), "simulations": int(history.total_nr_simulations),
+            "acceptance_rate": float(pops["particles"].sum() / pops["samples"].sum()),
+            "last_acceptance_rate": float(last["particles"] / last["samples"]),
+            "ess": float(effective_sample_size(np.asarray(weights))), "epsilon": float(last["epsilon"]),
+            "resumed": resumed}
