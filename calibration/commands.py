@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 
@@ -115,6 +116,9 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
+    import importlib
+    import logging
+
     import pandas as pd
 
     from calibration import fit
@@ -122,6 +126,10 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
     from calibration.smc import PRESSURE_PRIORS, smc
 
     scenario = base.with_values({"run.scale": args.scale})
+    if "ABC_LOG_LEVEL" not in os.environ:  # pyabc's own setting, read when it is imported
+        importlib.import_module("pyabc")  # first: it sets its logger to INFO when imported
+
+        logging.getLogger("ABC").setLevel(logging.WARNING)  # its per-generation lines: the command says its own
     with staging:
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
         priors = {**PRESSURE_PRIORS, **fit.PRIORS}  # the pressure's level per group, and behaviour
