@@ -29,6 +29,9 @@ class BackendError(ExperimentError):
     """The backend cannot start (e.g. no scheduler at the address); one line for the user."""
 
 
+LOST = "a worker process died (killed or out of memory)"
+
+
 class WorkerLost(Exception):
     """A local worker process died (killed, out of memory); the experiment stops, resumable."""
 
@@ -86,7 +89,10 @@ class Processes:
         pending, queue = set(), iter(runs)
         while True:
             for run in queue:
-                pending.add(self.pool.submit(simulate, run))
+                try:
+                    pending.add(self.pool.submit(simulate, run))
+                except BrokenProcessPool:  # a worker died between two results: the pool takes no more runs
+                    raise WorkerLost(LOST) from None
                 if len(pending) >= 2 * self.workers:
                     break
             if not pending:
@@ -96,7 +102,7 @@ class Processes:
                 try:
                     yield future.result()
                 except BrokenProcessPool:
-                    raise WorkerLost("a worker process died (killed or out of memory)") from None
+                    raise WorkerLost(LOST) from None
 
 
 class Dask:

@@ -42,3 +42,22 @@ def test_bad_backend_flags(flags, expected, tmp_path, capsys):
     code, _, err = cli(["sweep", spec_file(tmp_path), "--out", tmp_path / "out", *flags], capsys)
     assert_one_line_error(code, err, expected)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_pool_broken_between_two_results_stops_the_experiment_as_a_lost_worker():
+    """A worker killed while the next run is handed out (not only while one is awaited) is a lost
+    worker: the experiment stops with its one line, not a traceback."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from experiments.backends import Processes, WorkerLost
+    from experiments.runs import Run
+    from model.scenario import Scenario
+
+    class Broken:
+        def submit(self, *args, **kw):
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    engine = Processes(2)
+    engine.pool = Broken()
+    with pytest.raises(WorkerLost, match="a worker process died"):
+        next(engine.results([Run(Scenario())]))
