@@ -43,6 +43,7 @@ seed = 1
 [run]
 days = {days}
 scale = {scale}
+empty_start = true
 [parameters]
 "mexico.interdiction" = {{ range = [0.05, 0.3] }}
 "behaviour.patience_days" = {{ range = [30, 90] }}

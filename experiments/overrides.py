@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 from dataclasses import replace
 
 from experiments.errors import UsageError
@@ -34,16 +35,14 @@ def configure(args: argparse.Namespace) -> Scenario:
 
 def fork_date(text: str) -> dt.date:
     """`--fork`: a date, or a snapshot file (forked at the date it was saved)."""
-    import os
-
-    try:
+    path = snapshot_file(text)
+    if path is None:
         return dt.date.fromisoformat(text)
-    except ValueError:
-        if not os.path.isfile(text):
-            raise UsageError(f"--fork: '{text}' is neither a date YYYY-MM-DD nor a snapshot file") from None
-        from model.snapshot import header
+    if not os.path.isfile(path):
+        raise UsageError(f"--fork: '{text}' is neither a date YYYY-MM-DD nor a snapshot file")
+    from model.snapshot import header
 
-        return header(text)["date"]
+    return header(path)["date"]
 
 
 def snapshot_file(fork: str | None) -> str | None:
