@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from collections import deque
 
+import numpy as np
 from mesa.discrete_space import FixedAgent
+
+from agents.choosing import evasion_sectors
+from agents.traveller import move_all, retire_all
+from agents.valuation import SURRENDER
 
 from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTORS
 from model.calendar import Bag
@@ -37,25 +42,53 @@ class BorderPatrolSector(FixedAgent):
         busy = min(bp.busy_cap, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
         return max(0.0, min(0.99, bp.apprehension * presence * (1.0 - busy)))
 
-    def crossing(self, surrender: bool, people: float) -> bool:
-        """One crossing here; True if it ends in an encounter."""
-        m = self.model
-        self.crossers += people
-        self.crossers_week += people
-        p = m.levers.border_patrol.surrender_caught if surrender else self.catch_probability()
-        caught = m.random.random() < p
-        if not surrender:
-            m.info.report_crossing(self.index, people, caught)
-        if caught:
-            self.arrivals += people
-        return caught
-
     def end_of_day(self) -> None:
         self.arrivals_yesterday, self.arrivals, self.crossers = self.arrivals, 0.0, 0.0
 
     @property
     def danger(self) -> float:
         return self.model.border.sector_danger[self.sector]
+
+
+def watch_the_line(model, crossings: list) -> list:
+    """Today's crossings meet Border Patrol, all at once (each sector's catch chance holds for the
+    day: it reads yesterday's processing load). Those who surrender are met where their city
+    is; evaders try the stretch within reach that looks best to them. Evaders' outcomes are
+    reported to others by sector; those not caught get away. Returns the encountered as
+    (traveller, choice, sector), in the order they crossed."""
+    if not crossings:
+        return []
+    m, n = model, len(crossings)
+    travellers = [t for t, _ in crossings]
+    surrender = np.fromiter((c == SURRENDER for _, c in crossings), bool, n)
+    cities = np.fromiter((t.city for t in travellers), np.intp, n)
+    risk = np.fromiter((t.risk for t in travellers), float, n)
+    people = np.fromiter((t.people for t in travellers), float, n)
+    sector = np.where(surrender, CITY_SECTOR[cities], evasion_sectors(m, cities, risk))
+    catch = np.array([s.catch_probability() for s in m.sectors])
+    caught = m.rng.random(n) < np.where(surrender, m.levers.border_patrol.surrender_caught, catch[sector])
+    crossers = np.bincount(sector, people, len(SECTORS))
+    held = np.bincount(sector[caught], people[caught], len(SECTORS))
+    evaders = ~surrender
+    m.info.report_crossings(np.bincount(sector[evaders], people[evaders], len(SECTORS)),
+                            np.bincount(sector[evaders & caught], people[evaders & caught], len(SECTORS)))
+    away = np.bincount(sector[~caught], people[~caught], len(SECTORS))
+    for s, tried, taken, lost in zip(m.sectors, crossers.tolist(), held.tolist(), away.tolist(), strict=True):
+        s.crossers += tried
+        s.crossers_week += tried
+        s.arrivals += taken
+        if lost:
+            m.today[s.gotaways] += lost
+    m.today["gotaways"] += float(away.sum())
+    gone = [t for t, c in zip(travellers, caught.tolist(), strict=True) if not c]
+    move_all(m, gone, State.GOT_AWAY)
+    retire_all(m, gone)
+    return [(t, c, SECTORS[k]) for (t, c), k, met in zip(crossings, sector.tolist(), caught.tolist(), strict=True)
+            if met]
+
+
+CITY_SECTOR = np.array([SECTORS.index(c.sector) for c in CITIES])
+"""Each border city's own sector (where those who surrender are met)."""
 
 
 def reallocate(sectors: list[BorderPatrolSector], total: float, rate: float) -> None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.valuation import (APPOINTMENT, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
+from agents.traveller import move_all, retire_all
+from agents.valuation import (APPOINTMENT, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
                               border_options, can_evade, draw_choices)
 from model.border import CITIES, SECTORS
 from model.params import GROUPS, KINDS
 from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes
+from model.states import State
 
 UC = KINDS.index("uc")
 FAMILY = KINDS.index("family")
@@ -53,12 +55,39 @@ def decide(model, travellers: list) -> None:
     chosen = draw_choices(m.rng, values, beh.choice_noise)
     for t, belief in zip(travellers, d.belief.tolist(), strict=True):
         t.belief = belief
-    if awaited is None:
-        for t, choice in zip(travellers, chosen.tolist(), strict=True):
-            t.act(choice)
-    else:
-        for t, choice, until in zip(travellers, chosen.tolist(), awaited.tolist(), strict=True):
-            t.act(choice, until if until >= 0 else None)
+    act(m, travellers, chosen, awaited)
+
+
+def act(m, travellers: list, chosen: np.ndarray, awaited: np.ndarray | None) -> None:
+    """Each decider carries out its choice (`Traveller.act`, by choice for the whole day): crossers
+    go to the line, walk-ups join their port's line, requests join the appointment queue, those
+    who wait book their next decision (past an awaited change), those who give up go home."""
+    for choice in np.unique(chosen).tolist():
+        picked = np.flatnonzero(chosen == choice)
+        who = [travellers[i] for i in picked.tolist()]
+        if choice in (SURRENDER, EVADE):
+            m.crossings.extend((t, choice) for t in who)
+        elif choice == PORT:
+            for t in who:
+                m.ports[t.city].join(t)
+        elif choice == APPOINTMENT:
+            for t in who:
+                m.appointments.register(t)
+        elif choice == WAIT:
+            days = 1 + np.floor(m.rng.exponential(m.beh.reconsider_days, len(who))).astype(np.intp)
+            if awaited is not None:  # wait for the announced change, then a few days more
+                until = awaited[picked]
+                days = np.where(until >= 0, np.maximum(1, until - m.day) + days - 1, days)
+            for t, waited in zip(who, days.tolist(), strict=True):
+                t.waited += waited
+            m.calendar.add_all((m.day + days).tolist(), who, "decide")
+        elif choice == GIVE_UP:
+            m.today["gave_up"] += sum(t.people for t in who)
+            move_all(m, who, State.GAVE_UP)
+            retire_all(m, who)
+        else:  # a family sends its children on alone
+            for t in who:
+                t.act(choice)
 
 
 def circumstances(m, d: Deciders) -> Circumstances:
@@ -79,13 +108,25 @@ def circumstances(m, d: Deciders) -> Circumstances:
 def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
     """For people in these cities with this risk tolerance, the shared catch rate and the danger of
     the sector within reach where evading looks best (`agents.traveller.best_evasion_at`, for all)."""
-    reach = m.reach_index[city]  # the sectors within reach of each city, padded with -1
+    reach, best = evasion_choice(m, city, risk)
+    return m.catch_array[reach][np.arange(len(best)), best], m.sector_danger_array[reach][np.arange(len(best)), best]
+
+
+def evasion_sectors(m, city: np.ndarray, risk) -> np.ndarray:
+    """The sector (its index in `SECTORS`) each evader in these cities tries, by `best_evasion`'s merit."""
+    reach, best = evasion_choice(m, city, risk)
+    return reach[np.arange(len(best)), best]
+
+
+def evasion_choice(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
+    """The sectors within reach of each city (padded with -1), and which of them evading looks
+    best through: least caught, least dangerous, weighed by the risk tolerance (first on ties)."""
+    reach = m.reach_index[city]
     catch = m.catch_array[reach]
     danger = m.sector_danger_array[reach]
     merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
                      -np.inf)
-    best = merit.argmax(axis=1)[:, None]
-    return np.take_along_axis(catch, best, 1)[:, 0], np.take_along_axis(danger, best, 1)[:, 0]
+    return reach, merit.argmax(axis=1)
 
 
 def open_to_kind(levers) -> tuple[np.ndarray, np.ndarray]:

@@ -32,6 +32,7 @@ from agents.choosing import best_evasion, open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
+from agents.traveller import days_from_now, move_all, retire_all, start_journeys
 from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
 from model.params import GROUPS, KINDS
 from model.policy import Choice, parole_open, reentry_outlook
@@ -239,18 +240,10 @@ class OriginCommunities(Agent):
         to a border city drawn from its group's routes today."""
         if not leaving:
             return
-        m, n = self.model, len(leaving)
-        groups = self.g[[i for i, _ in leaving]]
-        # One draw for everyone: each group's cumulative route weights, scaled to 1 and shifted by
-        # the group's index, make one sorted table to look every leaver's city up in.
-        cumulative = np.array([m.route_weights[group] for group in GROUPS])
-        table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
-        cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
-        cities = np.clip(cities, 0, cumulative.shape[1] - 1)
-        arrival = m.day + 1 + np.floor(m.rng.exponential(m.beh.travel_days, n)).astype(np.intp)
+        m = self.model
+        cities, arrivals = self.routes(self.g[[i for i, _ in leaving]])
         people = 0
-        for (i, (claim, risk, patience, adults, children)), city, day in zip(leaving, cities.tolist(), arrival.tolist(),
-                                                                             strict=True):
+        for (i, (claim, risk, patience, adults, children)), city, day in zip(leaving, cities, arrivals, strict=True):
             group, kind, _ = self.classes[i]
             if kind == FAMILY:
                 t = Family(m, GROUPS[group], claim, risk, patience, adults=adults, children=children)
@@ -260,7 +253,19 @@ class OriginCommunities(Agent):
             people += t.people
         m.census.split(State.CONSIDERING, people)  # the same people, now counted by the agents
         m.today["departures"] += people
-        m.events["departures"] += n
+        m.events["departures"] += len(leaving)
+
+    def routes(self, groups: np.ndarray) -> tuple[list[int], list[int]]:
+        """For leavers of these groups (indices in `GROUPS`): the border city each heads for, drawn
+        from its group's routes today, and the day each gets there."""
+        m, n = self.model, len(groups)
+        # One draw for everyone: each group's cumulative route weights, scaled to 1 and shifted by
+        # the group's index, make one sorted table to look every leaver's city up in.
+        cumulative = np.array([m.route_weights[group] for group in GROUPS])
+        table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
+        cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
+        cities = np.clip(cities, 0, cumulative.shape[1] - 1)
+        return cities.tolist(), days_from_now(m, n, m.beh.travel_days)
 
     def reconsider(self, returned: list) -> None:
         """People removed to the origin, or moved south by Mexico, whose time to reconsider has
@@ -272,19 +277,20 @@ class OriginCommunities(Agent):
         rows = np.array([self.index[(t.g, t.k, self.claim_class(t.claim))] for t in returned])
         barred = np.array([t.barred_until >= m.day and t.kind != "uc" for t in returned])
         values = np.where(barred[:, None], self.barred[rows], self.values[rows])[:, :HOME.index(PAROLE)]
-        for t, choice in zip(returned, draw_choices(m.rng, values, m.beh.choice_noise).tolist(), strict=True):
-            if HOME[choice] == GO:
-                m.today["departures"] += t.people
-                m.events["departures"] += 1
-                t.set_out()
-            elif HOME[choice] == WAIT:
-                m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.home_reconsider_days)), t,
-                               "reconsider_home")
-            else:
-                if t.state == State.TRANSFERRED_SOUTH:
-                    m.today["gave_up"] += t.people
-                    t.move(State.GAVE_UP)
-                t.retire()  # removed people who stay home remain counted as removed
+        chosen = draw_choices(m.rng, values, m.beh.choice_noise).tolist()
+        going = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == GO]
+        waiting = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == WAIT]
+        staying = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == STAY]
+        if going:
+            m.today["departures"] += sum(t.people for t in going)
+            m.events["departures"] += len(going)
+            cities, arrivals = self.routes(np.array([t.g for t in going]))
+            start_journeys(m, going, cities, arrivals)
+        m.calendar.add_all(days_from_now(m, len(waiting), m.beh.home_reconsider_days), waiting, "reconsider_home")
+        south = [t for t in staying if t.state == State.TRANSFERRED_SOUTH]
+        m.today["gave_up"] += sum(t.people for t in south)
+        move_all(m, south, State.GAVE_UP)
+        retire_all(m, staying)  # removed people who stay home remain counted as removed
 
     # -- parole ----------------------------------------------------------------------------
     def parole_room(self) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from mesa import Agent
 
 from agents.valuation import APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT
@@ -117,11 +118,6 @@ class Traveller(Agent):
         self.city = self.spot = city
 
     # -- the journey ---------------------------------------------------------------
-    def set_out(self) -> None:
-        """Leave again, toward a border city chosen from the routes and the news."""
-        m = self.model
-        self.start_journey(self.choose_city(), m.day + 1 + int(m.random.expovariate(1.0 / m.beh.travel_days)))
-
     def start_journey(self, city: int, arrival: int) -> None:
         """Leave from southern Mexico toward `city`, to get there on day `arrival`."""
         if self.state != State.TRAVELLING:
@@ -143,12 +139,6 @@ class Traveller(Agent):
         rules imply (the model reads the news once a day)."""
         m = self.model
         return list(m.shared_lists[self.g][self.k][self.claim > m.levers.processing.fear_threshold])
-
-    def choose_city(self) -> int:
-        """Route choice: the group's usual corridors, tilted toward sectors where crossers get
-        through and away from crowded cities (today's weights, from the model's news)."""
-        m = self.model
-        return m.random.choices(m.city_range, cum_weights=m.route_weights[self.group])[0]
 
     def best_evasion(self) -> tuple[str, float, float]:
         return best_evasion_at(self.model, self.city, self.risk)
@@ -241,6 +231,89 @@ class Traveller(Agent):
         self.spot = SOUTH
         mean = m.beh.reattempt_removal_days if state == State.REMOVED else m.beh.reattempt_transfer_days
         m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean)), self, "reconsider_home")
+
+
+# -- many travellers at once --------------------------------------------------------
+# A day's arrivals, crossings, book-outs and decisions come in batches that share the day's
+# rules and news. These do for a batch what the methods above do for one traveller, with one
+# block of random numbers and one census update, so that a person costs a few attribute
+# changes rather than a chain of calls.
+
+def move_all(model, travellers: list, state: State) -> None:
+    """`Traveller.move` for a batch, into one state."""
+    census, bag = model.census.people, model.in_city
+    inside = IN_CITY_STATE[state]
+    people = 0
+    for t in travellers:
+        old = t.state
+        census[old] -= t.people
+        people += t.people
+        if IN_CITY_STATE[old] != inside:
+            if inside:
+                bag.add(t)
+            else:
+                bag.discard(t)
+        t.state = state
+    census[state] += people
+
+
+def retire_all(model, travellers: list) -> None:
+    """`Traveller.retire` for a batch: out of the cities' bag, no wake-up left, out of the model."""
+    bag = model.in_city
+    for t in travellers:
+        if t in bag.index:
+            bag.discard(t)
+        t.ticket += 1
+        t.spot = None
+    model.deregister_all(travellers)
+
+
+def days_from_now(model, n: int, mean: float, least: int = 1) -> list[int]:
+    """n days to wake up on: `least` days from today plus whole days of an exponential wait."""
+    return (model.day + least + np.floor(model.rng.exponential(mean, n)).astype(np.intp)).tolist()
+
+
+def remove_all(model, travellers: list, state: State) -> None:
+    """`Traveller.removed` for a batch sent far away into one state."""
+    if not travellers:
+        return
+    move_all(model, travellers, state)
+    for t in travellers:
+        t.spot = SOUTH
+    beh = model.beh
+    mean = beh.reattempt_removal_days if state == State.REMOVED else beh.reattempt_transfer_days
+    model.calendar.add_all(days_from_now(model, len(travellers), mean), travellers, "reconsider_home")
+
+
+def start_journeys(model, travellers: list, cities: list[int], arrivals: list[int]) -> None:
+    """`Traveller.start_journey` for a batch setting out again from the south."""
+    for t, city in zip(travellers, cities, strict=True):
+        t.waited = 0.0
+        t.city, t.spot = city, SOUTH
+    move_all(model, travellers, State.TRAVELLING)
+    model.calendar.add_all(arrivals, travellers, "arrive")
+
+
+def reach_cities(model, travellers: list) -> None:
+    """`Traveller.reach_city` for a batch: in their border cities, staging, with the shared
+    beliefs for anyone arriving for the first time."""
+    shared, fear = model.shared_lists, model.levers.processing.fear_threshold
+    for t in travellers:
+        t.spot = t.city
+        if t.belief is None:
+            t.belief = list(shared[t.g][t.k][t.claim > fear])
+    move_all(model, travellers, State.STAGING)
+
+
+def back_in_cities(model, travellers: list, cities: list[int]) -> None:
+    """`Traveller.back_in_mexico` into AFTER_EXPULSION for a batch: returned to these cities,
+    to decide again after a few days."""
+    if not travellers:
+        return
+    for t, city in zip(travellers, cities, strict=True):
+        t.city = t.spot = city
+    move_all(model, travellers, State.AFTER_EXPULSION)
+    model.calendar.add_all(days_from_now(model, len(travellers), model.beh.reconsider_days), travellers, "decide")
 
 
 __all__ = ["Traveller", "CHOICES", "SURRENDER", "EVADE", "PORT", "APPOINTMENT", "WAIT", "GIVE_UP", "SEND_CHILD"]

@@ -13,25 +13,42 @@ from collections import defaultdict
 
 
 class Calendar:
-    """Day -> [(agent, action, ticket)]; an entry is stale once the agent's ticket moved on."""
+    """Day -> action -> [(agent, ticket)]; an entry is stale once the agent's ticket moved on."""
 
     def __init__(self):
-        self._days: defaultdict[int, list] = defaultdict(list)
+        self._days: defaultdict[int, defaultdict[str, list]] = defaultdict(_actions)
 
     def add(self, day: int, agent, action: str) -> None:
         agent.ticket += 1
-        self._days[day].append((agent, action, agent.ticket))
+        self._days[day][action].append((agent, agent.ticket))
+
+    def add_all(self, days, agents, action: str) -> None:
+        """Book many agents at once, each on its own day (`days` as a list, or one day for all)."""
+        book = self._days
+        if isinstance(days, int):
+            entries = book[days][action]
+            for agent in agents:
+                agent.ticket += 1
+                entries.append((agent, agent.ticket))
+            return
+        for day, agent in zip(days, agents, strict=True):
+            agent.ticket += 1
+            book[day][action].append((agent, agent.ticket))
 
     def due(self, day: int) -> dict[str, list]:
         """Everything due today that is still current, by action, in the order it was booked."""
         out: dict[str, list] = defaultdict(list)
-        for agent, action, ticket in self._days.pop(day, ()):
-            if agent.ticket == ticket:
-                out[action].append(agent)
+        for action, entries in self._days.pop(day, {}).items():
+            out[action] = [agent for agent, ticket in entries if agent.ticket == ticket]
         return out
 
     def __len__(self) -> int:
-        return sum(len(v) for v in self._days.values())
+        return sum(len(entries) for actions in self._days.values() for entries in actions.values())
+
+
+def _actions() -> defaultdict[str, list]:
+    """A day's bookings by action (a named function, so that a snapshot can pickle the calendar)."""
+    return defaultdict(list)
 
 
 class Bag:

@@ -41,10 +41,18 @@ class Information:
         if far:
             t[2][g, k, option] += n
 
-    def report_crossing(self, sector: int, n: float, caught: bool) -> None:
-        self._today[3][sector] += n
-        if caught:
-            self._today[4][sector] += n
+    def report_all(self, news: list) -> None:
+        """Many outcomes at once: (group, kind, option, people, entered, far) each."""
+        g, k, option, people, entered, far = (np.array(column) for column in zip(*news, strict=True))
+        t = self._today
+        np.add.at(t[0], (g, k, option), people)
+        np.add.at(t[1], (g[entered], k[entered], option[entered]), people[entered])
+        np.add.at(t[2], (g[far], k[far], option[far]), people[far])
+
+    def report_crossings(self, tries: np.ndarray, caught: np.ndarray) -> None:
+        """A day's evaders by sector (people who tried, people caught)."""
+        self._today[3] += tries
+        self._today[4] += caught
 
     def end_of_day(self) -> None:
         """Today's news joins the pipe; the news of `lag` days ago becomes common knowledge."""

@@ -17,10 +17,10 @@ from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents import choosing
-from agents.cbp import reallocate
+from agents.cbp import reallocate, watch_the_line
 from agents.choosing import outlook_array, sector_arrays
 from agents.origin import OriginCommunities
-from agents.valuation import SURRENDER, Worth
+from agents.valuation import Worth
 from model.border import CITIES, SECTORS, Border
 from model.calendar import Bag, Calendar
 from model.courts import Courts
@@ -108,6 +108,23 @@ class BorderModel(Model):
         if ("agents", ModelSignals.AGENT_REMOVED) in self.subscribers:
             self.notify("agents", ModelSignals.AGENT_REMOVED, args=(agent,))
 
+    def deregister_all(self, agents: list) -> None:
+        """`deregister_agent` for a batch of agents leaving together (a day's retirements):
+        the same two dictionary deletions each, without a call per agent. Agents of a kind some
+        Mesa dataset tracks, or with someone observing removals, go one by one through Mesa."""
+        if ("agents", ModelSignals.AGENT_REMOVED) in self.subscribers:
+            for agent in agents:
+                agent.remove()
+            return
+        everyone, by_type = self._all_agents._agents, self._agents_by_type
+        for agent in agents:
+            kind = type(agent)
+            if kind._datasets:
+                agent.remove()
+                continue
+            del everyone[agent]
+            del by_type[kind]._agents[agent]
+
     # -- the day ------------------------------------------------------------------------
     def step(self) -> None:
         """One day. (Dated policy events have already fired, as Mesa events, before it.)"""
@@ -120,8 +137,7 @@ class BorderModel(Model):
         self.decide(arrived + due["decide"], due["mpp"])  # 4. decisions in border cities
         self.events["crossings"] += len(self.crossings)
         self.cross_and_present()  # 5. crossings, Border Patrol, ports, appointments
-        for t in due["book_out"]:  # 6-7. outcomes of processing and their consequences
-            self.processing.book_out(t)
+        self.processing.book_out_all(due["book_out"])  # 6-7. outcomes of processing and their consequences
         self.courts.work(self.levers.courts, self.today)
         self.info.end_of_day()  # 8. outcomes travel to others
         self.record()  # 9.
@@ -164,28 +180,19 @@ class BorderModel(Model):
 
     def cross_and_present(self) -> None:
         crossings, self.crossings = self.crossings, []
-        for t, choice in crossings:
-            surrender = choice == SURRENDER
-            sector = CITIES[t.city].sector if surrender else t.best_evasion()[0]
-            bp = self.sector_of[sector]
-            if bp.crossing(surrender, t.people):
-                self.processing.encounter(t, "usbp", choice, sector)
-            else:
-                self.today["gotaways"] += t.people
-                self.today[bp.gotaways] += t.people
-                t.move(State.GOT_AWAY)
-                t.retire()
+        self.processing.encounter_all(watch_the_line(self, crossings), "usbp")
         for port in self.ports:
+            seen, turned = [], []
             for t in port.process():
-                if port_takes(self.levers, t.counted_as):
-                    self.processing.encounter(t, "ofo", Option.PORT, None)
-                else:
-                    t.move(State.STAGING)
-                    t.learn(Option.PORT, False, False)
-                    self.calendar.add(self.day + 1, t, "decide")
-        for t in self.appointments.allocate():
-            self.today["appointments"] += t.people
-            self.processing.encounter(t, "ofo", Option.APPOINTMENT, None, appointment=True)
+                (seen if port_takes(self.levers, t.counted_as) else turned).append(t)
+            self.processing.encounter_all([(t, Option.PORT, None) for t in seen], "ofo")
+            for t in turned:
+                t.move(State.STAGING)
+                t.learn(Option.PORT, False, False)
+            self.calendar.add_all(self.day + 1, turned, "decide")
+        holders = self.appointments.allocate()
+        self.today["appointments"] += sum(t.people for t in holders)
+        self.processing.encounter_all([(t, Option.APPOINTMENT, None) for t in holders], "ofo", appointment=True)
 
     def record(self) -> None:
         today, census = self.today, self.census.people
@@ -244,11 +251,14 @@ class BorderModel(Model):
             total = sum(scores)
             self.route_shares[group] = [s / total if total > 0 else 0.0 for s in scores]  # for expecting one
 
-    def return_city(self, t) -> int:
-        """Where CBP returns someone to Mexico: a city in the sector of encounter, else their own."""
-        sector = t.sector or CITIES[t.city].sector
-        options = self.border.cities_by_sector[sector]
-        return self.random.choice(options) if options else t.city
+    def return_cities(self, travellers: list) -> list[int]:
+        """Where CBP returns people to Mexico: a city in the sector of encounter, else their own."""
+        by_sector = self.border.cities_by_sector
+        cities = []
+        for t, u in zip(travellers, self.rng.random(len(travellers)).tolist(), strict=True):
+            options = by_sector[t.sector or CITIES[t.city].sector]
+            cities.append(options[int(u * len(options))] if options else t.city)
+        return cities
 
     def city_crowding(self) -> list[float]:
         people = [0.0] * len(CITIES)
