@@ -32,7 +32,7 @@ from agents.choosing import best_evasion, open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
-from agents.traveller import days_from_now, move_all, retire_all, start_journeys
+from agents.traveller import days_from_now, move_all, retire_all, set_out_from_home, start_journeys
 from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
 from model.params import GROUPS, KINDS
 from model.policy import Choice, parole_open, reentry_outlook
@@ -242,16 +242,8 @@ class OriginCommunities(Agent):
             return
         m = self.model
         cities, arrivals = self.routes(self.g[[i for i, _ in leaving]])
-        people = 0
-        for (i, (claim, risk, patience, adults, children)), city, day in zip(leaving, cities, arrivals, strict=True):
-            group, kind, _ = self.classes[i]
-            if kind == FAMILY:
-                t = Family(m, GROUPS[group], claim, risk, patience, adults=adults, children=children)
-            else:
-                t = TRAVELLER[kind](m, GROUPS[group], claim, risk, patience)
-            t.start_journey(city, day)
-            people += t.people
-        m.census.split(State.CONSIDERING, people)  # the same people, now counted by the agents
+        leavers = [(TRAVELLER[self.classes[i][1]], GROUPS[self.classes[i][0]], *person) for i, person in leaving]
+        people = set_out_from_home(m, leavers, cities, arrivals)  # the same people, now counted by the agents
         m.today["departures"] += people
         m.events["departures"] += len(leaving)
 

@@ -50,6 +50,14 @@ def best_evasion_at(model, city: int, risk: float) -> tuple[str, float, float]:
 
 SOUTH = -1
 """`Traveller.spot` of someone on the way north or sent south (else the index of a border city)."""
+FRESH = {
+    "spot": SOUTH, "state": State.TRAVELLING, "ticket": 0, "city": None, "sector": None,
+    "belief": None,  # [enter, far] for surrender, port, appointment, from the first arrival in a city
+    "waited": 0.0,  # days spent waiting in Mexico on this journey
+    "encounters": 0, "last_encounter": -10**6, "hearing_day": None,
+    "barred_until": -1,  # last day of the re-entry bar of a removal order (model.policy.bar_end)
+}
+"""What every traveller starts with: on the way north, never encountered, barred from nothing."""
 
 
 class Traveller(Agent):
@@ -65,19 +73,11 @@ class Traveller(Agent):
 
     def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1):
         super().__init__(model)
+        self.__dict__.update(FRESH)
         self.group, self.g, self.k = group, GROUP_INDEX[group], KIND_INDEX[self.kind]
         self.size = size  # people in the unit (a family's members; 1 otherwise)
         self.people = size * model.scale
-        self.spot: int | None = SOUTH
         self.claim, self.risk, self.patience = claim, risk, patience
-        self.state = State.TRAVELLING
-        self.ticket = 0
-        self.city = self.sector = None
-        self.belief: list[float] | None = None  # [enter, far] for surrender, port, appointment
-        self.waited = 0.0  # days spent waiting in Mexico on this journey
-        self.encounters, self.last_encounter = 0, -10**6
-        self.hearing_day = None
-        self.barred_until = -1  # last day of the re-entry bar of a removal order (model.policy.bar_end)
         model.census.enter(self.state, self.people)
 
     # -- bookkeeping ---------------------------------------------------------------
@@ -283,6 +283,32 @@ def remove_all(model, travellers: list, state: State) -> None:
     beh = model.beh
     mean = beh.reattempt_removal_days if state == State.REMOVED else beh.reattempt_transfer_days
     model.calendar.add_all(days_from_now(model, len(travellers), mean), travellers, "reconsider_home")
+
+
+def set_out_from_home(model, leavers: list[tuple], cities: list[int], arrivals: list[int]) -> int:
+    """Today's leavers from home become traveller agents, each on its way to its city, to get
+    there on its day; returns the people who set out. A leaver is (agent class, group, claim,
+    risk, patience, adults, children). The agents are made as `Traveller.__init__` makes one and
+    registered with Mesa together (`BorderModel.register_all`): made one at a time, their
+    construction and registration cost as much as the rest of their journey."""
+    scale, made, people = model.scale, [], 0
+    for (cls, group, claim, risk, patience, adults, children), city in zip(leavers, cities, strict=True):
+        t = cls.__new__(cls)
+        t.__dict__.update(FRESH)
+        t.model, t.pos = model, None
+        t.group, t.g, t.k = group, GROUP_INDEX[group], KIND_INDEX[cls.kind]
+        t.size = adults + children
+        if cls.kind == "family":
+            t.adults, t.children = adults, children
+        t.people = t.size * scale
+        t.claim, t.risk, t.patience = claim, risk, patience
+        t.city = city
+        people += t.people
+        made.append(t)
+    model.register_all(made)
+    model.census.move(State.CONSIDERING, State.TRAVELLING, people)
+    model.calendar.add_all(arrivals, made, "arrive")
+    return people
 
 
 def start_journeys(model, travellers: list, cities: list[int], arrivals: list[int]) -> None:
