@@ -9,11 +9,12 @@ import numpy as np
 from mesa.discrete_space import FixedAgent
 
 from agents.choosing import evasion_sectors
-from agents.traveller import move_all, retire_all
+from agents.traveller import counted_kinds, move_all, retire_all
 from agents.valuation import SURRENDER
 
 from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTORS
 from model.calendar import Bag
+from model.params import KINDS
 from model.policy import port_takes
 from model.states import State
 
@@ -50,21 +51,17 @@ class BorderPatrolSector(FixedAgent):
         return self.model.border.sector_danger[self.sector]
 
 
-def watch_the_line(model, crossings: list) -> list:
-    """Today's crossings meet Border Patrol, all at once (each sector's catch chance holds for the
-    day: it reads yesterday's processing load). Those who surrender are met where their city
-    is; evaders try the stretch within reach that looks best to them. Evaders' outcomes are
-    reported to others by sector; those not caught get away. Returns the encountered as
-    (traveller, choice, sector), in the order they crossed."""
-    if not crossings:
-        return []
-    m, n = model, len(crossings)
-    travellers = [t for t, _ in crossings]
-    surrender = np.fromiter((c == SURRENDER for _, c in crossings), bool, n)
-    cities = np.fromiter((t.city for t in travellers), np.intp, n)
-    risk = np.fromiter((t.risk for t in travellers), float, n)
-    people = np.fromiter((t.people for t in travellers), float, n)
-    sector = np.where(surrender, CITY_SECTOR[cities], evasion_sectors(m, cities, risk))
+def watch_the_line(model, rows: np.ndarray, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Today's crossings (rows, and each one's choice: surrender or evade) meet Border Patrol, all
+    at once (each sector's catch chance holds for the day: it reads yesterday's processing load).
+    Those who surrender are met where their city is; evaders try the stretch within reach that
+    looks best to them. Evaders' outcomes are reported to others by sector; those not caught get
+    away. Returns the encountered: their rows, choices and sectors (indices in SECTORS)."""
+    m, n, p = model, len(rows), model.population
+    surrender = chosen == SURRENDER
+    cities = p.city[rows].astype(np.intp)
+    people = p.people[rows].astype(float)
+    sector = np.where(surrender, CITY_SECTOR[cities], evasion_sectors(m, cities, p.risk[rows]))
     catch = np.array([s.catch_probability() for s in m.sectors])
     caught = m.rng.random(n) < np.where(surrender, m.levers.border_patrol.surrender_caught, catch[sector])
     crossers = np.bincount(sector, people, len(SECTORS))
@@ -80,11 +77,9 @@ def watch_the_line(model, crossings: list) -> list:
         if lost:
             m.today[s.gotaways] += lost
     m.today["gotaways"] += float(away.sum())
-    gone = [t for t, c in zip(travellers, caught.tolist(), strict=True) if not c]
-    move_all(m, gone, State.GOT_AWAY)
-    retire_all(m, gone)
-    return [(t, c, SECTORS[k]) for (t, c), k, met in zip(crossings, sector.tolist(), caught.tolist(), strict=True)
-            if met]
+    move_all(m, rows[~caught], State.GOT_AWAY)
+    retire_all(m, rows[~caught])
+    return rows[caught], chosen[caught], sector[caught]
 
 
 CITY_SECTOR = np.array([SECTORS.index(c.sector) for c in CITIES])
@@ -117,7 +112,7 @@ class PortOfEntry(FixedAgent):
         self.city = city
         self.name = CITIES[city].port
         self.cell = model.border.grid._cells[(CITIES[city].col, LINE_ROW)]
-        self.line: deque = deque()
+        self.line: deque[int] = deque()  # rows, first come first
         self.queued = 0.0
 
     @property
@@ -127,32 +122,35 @@ class PortOfEntry(FixedAgent):
     def expected_wait(self) -> float:
         return self.queued / self.capacity if self.capacity > 0 else 1e6
 
-    def join(self, traveller) -> None:
-        traveller.move(State.WAITING_APPOINTMENT)
-        traveller.ticket += 1  # no pending wake-up: they are in line
-        self.line.append(traveller)
-        self.queued += traveller.people
+    def join(self, rows: np.ndarray) -> None:
+        """Walk up and wait on the list (no wake-up pending: they are in line)."""
+        m = self.model
+        move_all(m, rows, State.WAITING_APPOINTMENT)
+        m.calendar.cancel(rows)
+        self.line.extend(rows.tolist())
+        self.queued += float(m.population.people[rows].sum())
 
-    def process(self) -> list:
-        """Who is seen today, oldest first, up to the port's capacity; a port closed to asylum first
-        turns away everyone in line it no longer takes (see `port_takes`). The caller encounters
-        those the port takes and sends the others back to the city."""
-        levers = self.model.levers
+    def process(self) -> tuple[np.ndarray, np.ndarray]:
+        """Who is seen today, oldest first, up to the port's capacity, and who is turned away: a
+        port closed to asylum first turns away everyone in line it no longer takes (see
+        `port_takes`). The caller encounters the first and sends the others back to the city."""
+        m = self.model
+        levers, people = m.levers, m.population.people
         turned = []
         if not levers.ports.asylum_open:
-            kept = deque()
-            for t in self.line:
-                (kept if port_takes(levers, t.counted_as) else turned).append(t)
-            self.line = kept
-            self.queued = sum(t.people for t in kept)
+            line = np.array(self.line, dtype=np.intp)
+            takes = np.array([port_takes(levers, kind) for kind in KINDS])[counted_kinds(m, line)]
+            turned = line[~takes].tolist()
+            self.line = deque(line[takes].tolist())
+            self.queued = float(people[line[takes]].sum())
         seen, room = [], self.capacity
-        while self.line and (room >= self.line[0].people or (room > 0 and self.model.random.random()
-                                                               < room / self.line[0].people)):
-            t = self.line.popleft()
-            self.queued -= t.people
-            room -= t.people
-            seen.append(t)
-        return seen + turned
+        while self.line and (room >= people[self.line[0]] or (room > 0 and m.random.random()
+                                                               < room / people[self.line[0]])):
+            row = self.line.popleft()
+            self.queued -= people[row]
+            room -= people[row]
+            seen.append(row)
+        return np.array(seen, dtype=np.intp), np.array(turned, dtype=np.intp)
 
 
 class AppointmentSystem:
@@ -161,59 +159,69 @@ class AppointmentSystem:
 
     def __init__(self, model):
         self.model = model
-        self.order: deque = deque()
-        self.waiting = Bag()
+        self.order: deque[int] = deque()  # rows, in the order they asked
+        self.waiting = Bag()  # rows still waiting
         self.queued = 0.0
 
     def expected_wait(self) -> float:
         slots = self.model.levers.appointments.slots
         return self.queued / slots if slots > 0 else 1e6
 
-    def register(self, traveller) -> None:
-        m = self.model
-        traveller.move(State.WAITING_APPOINTMENT)
-        self.order.append(traveller)
-        self.waiting.add(traveller)
-        self.queued += traveller.people
-        # They reconsider when their patience runs out, if no appointment comes first.
-        left = max(1, int(traveller.patience - traveller.waited))
-        m.calendar.add(m.day + left, traveller, "decide")
-        traveller.registered = m.day
+    def register(self, rows: np.ndarray) -> None:
+        """Ask for an appointment, and reconsider when patience runs out if none comes first."""
+        m, p = self.model, self.model.population
+        move_all(m, rows, State.WAITING_APPOINTMENT)
+        self.order.extend(rows.tolist())
+        for row in rows.tolist():
+            self.waiting.add(row)
+        self.queued += float(p.people[rows].sum())
+        left = np.maximum(1, (p.patience[rows] - p.waited[rows]).astype(np.intp))
+        m.calendar.add_all(m.day + left, rows, "decide")
+        p.registered[rows] = m.day
 
-    def withdraw(self, traveller) -> None:
-        if traveller in self.waiting:
-            self.waiting.discard(traveller)
-            self.queued -= traveller.people
-            traveller.waited += self.model.day - traveller.registered
+    def withdraw(self, rows: np.ndarray) -> None:
+        """Give up asking (or be given an appointment): the wait counts toward their patience."""
+        m, p = self.model, self.model.population
+        waiting = np.array([row in self.waiting for row in rows.tolist()], dtype=bool)
+        rows = rows[waiting]
+        for row in rows.tolist():
+            self.waiting.discard(row)
+        self.queued -= float(p.people[rows].sum())
+        p.waited[rows] += m.day - p.registered[rows]
 
-    def allocate(self) -> list:
+    def allocate(self) -> np.ndarray:
         """Today's appointment holders."""
         m, lev = self.model, self.model.levers.appointments
         if not lev.active:
-            return []
+            return np.array([], dtype=np.intp)
+        people = m.population.people
         holders, oldest = [], lev.slots * lev.oldest_share
         room = lev.slots
         while self.order and room > 0 and lev.slots - room < oldest:
-            t = self.order.popleft()
-            if t in self.waiting:
-                holders.append(t)
-                self._take(t)
-                room -= t.people
+            row = self.order.popleft()
+            if row in self.waiting:
+                holders.append(row)
+                self.waiting.discard(row)
+                room -= people[row]
         while len(self.waiting) and room > 0:
-            (t,) = self.waiting.draw(m.random, 1)
-            holders.append(t)
-            self._take(t)
-            room -= t.people
+            (row,) = self.waiting.draw(m.random, 1)
+            holders.append(row)
+            self.waiting.discard(row)
+            room -= people[row]
+        holders = np.array(holders, dtype=np.intp)
+        self._give(holders)
         return holders
 
-    def _take(self, t) -> None:
-        self.withdraw(t)
-        t.ticket += 1
+    def _give(self, rows: np.ndarray) -> None:
+        """Appointment holders stop waiting: their wait counts, and no wake-up is left."""
+        m, p = self.model, self.model.population
+        self.queued -= float(p.people[rows].sum())
+        p.waited[rows] += m.day - p.registered[rows]
+        m.calendar.cancel(rows)
 
-    def cancel_all(self) -> list:
-        """The programme ends: every request and appointment is cancelled."""
-        people = list(self.waiting.items)
-        for t in people:
-            self.withdraw(t)
+    def cancel_all(self) -> np.ndarray:
+        """The programme ends: every request and appointment is cancelled; returns their rows."""
+        rows = np.array(self.waiting.items, dtype=np.intp)
+        self.withdraw(rows)
         self.order.clear()
-        return people
+        return rows

@@ -31,63 +31,63 @@ BELIEF_COLUMNS = ((SURRENDER, Option.SURRENDER), (PORT, Option.PORT), (APPOINTME
 
 
 class Deciders:
-    """The traits and beliefs of today's deciders, one array entry each."""
+    """The traits and beliefs of today's deciders (their rows in the population), one array entry each."""
 
-    def __init__(self, model, travellers: list):
-        n = len(travellers)
-        self.travellers = travellers
-        traits = np.array([(t.g, t.k, t.city, t.children, t.claim, t.risk, t.patience - t.waited)
-                           for t in travellers], dtype=float).reshape(n, 7)
-        self.g, self.k, self.city, self.children = traits[:, :4].astype(np.intp).T
-        self.claim, self.risk, self.days_left = traits[:, 4:].T
+    def __init__(self, model, rows: np.ndarray):
+        p = model.population
+        self.rows = rows
+        self.g, self.k = p.g[rows].astype(np.intp), p.k[rows].astype(np.intp)
+        self.city, self.children = p.city[rows].astype(np.intp), p.children[rows]
+        self.claim, self.risk, self.days_left = p.claim[rows], p.risk[rows], p.patience[rows] - p.waited[rows]
         self.fear = (self.claim > model.levers.processing.fear_threshold).astype(np.intp)
-        self.belief = np.array([t.belief for t in travellers], dtype=float).reshape(n, 6)
+        self.belief = p.belief[rows]
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
-def decide(model, travellers: list) -> None:
+def decide(model, rows: np.ndarray) -> None:
     """Today's deciders in border cities update their beliefs, value their options, choose, and act."""
-    if not travellers:
+    if not len(rows):
         return
     m, beh = model, model.beh
-    d = Deciders(m, travellers)
+    d = Deciders(m, rows)
     d.belief += beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)  # toward what others report
+    m.population.belief[rows] = d.belief
     values, awaited = option_values(m, d)
-    chosen = draw_choices(m.rng, values, beh.choice_noise)
-    for t, belief in zip(travellers, d.belief.tolist(), strict=True):
-        t.belief = belief
-    act(m, travellers, chosen, awaited)
+    act(m, rows, draw_choices(m.rng, values, beh.choice_noise), awaited)
 
 
-def act(m, travellers: list, chosen: np.ndarray, awaited: np.ndarray | None) -> None:
-    """Each decider carries out its choice (`Traveller.act`, by choice for the whole day): crossers
-    go to the line, walk-ups join their port's line, requests join the appointment queue, those
-    who wait book their next decision (past an awaited change), those who give up go home."""
+def act(m, rows: np.ndarray, chosen: np.ndarray, awaited: np.ndarray | None) -> None:
+    """Each decider carries out its choice, by choice for the whole day: crossers go to the line,
+    walk-ups join their port's line, requests join the appointment queue, those who wait book
+    their next decision (past an awaited change), those who give up go home."""
+    p = m.population
     for choice in np.unique(chosen).tolist():
-        picked = np.flatnonzero(chosen == choice)
-        who = [travellers[i] for i in picked.tolist()]
+        picked = chosen == choice
+        who = rows[picked]
         if choice in (SURRENDER, EVADE):
-            m.crossings.extend((t, choice) for t in who)
+            m.crossings.append((who, chosen[picked]))
         elif choice == PORT:
-            for t in who:
-                m.ports[t.city].join(t)
+            cities = p.city[who]
+            for city in np.unique(cities).tolist():
+                m.ports[city].join(who[cities == city])
         elif choice == APPOINTMENT:
-            for t in who:
-                m.appointments.register(t)
+            m.appointments.register(who)
         elif choice == WAIT:
             days = 1 + np.floor(m.rng.exponential(m.beh.reconsider_days, len(who))).astype(np.intp)
             if awaited is not None:  # wait for the announced change, then a few days more
                 until = awaited[picked]
                 days = np.where(until >= 0, np.maximum(1, until - m.day) + days - 1, days)
-            for t, waited in zip(who, days.tolist(), strict=True):
-                t.waited += waited
-            m.calendar.add_all((m.day + days).tolist(), who, "decide")
+            p.waited[who] += days
+            m.calendar.add_all(m.day + days, who, "decide")
         elif choice == GIVE_UP:
-            m.today["gave_up"] += sum(t.people for t in who)
+            m.today["gave_up"] += float(p.people[who].sum())
             move_all(m, who, State.GAVE_UP)
             retire_all(m, who)
         else:  # a family sends its children on alone
-            for t in who:
-                t.act(choice)
+            for family in m.population.handles(who):
+                family.act(choice)
 
 
 def circumstances(m, d: Deciders) -> Circumstances:
@@ -140,7 +140,7 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     """Each decider's value of every choice (minus infinity where it is not open), and the day of
     the announced change a decider who waits would wait for (-1 for none; None if no change is
     announced)."""
-    beh, levers, n = m.beh, m.levers, len(d.travellers)
+    beh, levers, n = m.beh, m.levers, len(d)
     at = circumstances(m, d)
     values = np.full((n, COLUMNS), -np.inf)
     values[:, :4] = border_options(m.worth, beh, d.belief, claim=d.claim, risk=d.risk,
@@ -168,7 +168,7 @@ def future_best(m, d: Deciders, table: dict, values: np.ndarray) -> np.ndarray:
     """Best option after an announced change: today's values shifted by what the rules imply,
     or the value of an option the change opens."""
     new = outlook_array(table)
-    best = np.full(len(d.travellers), -np.inf)
+    best = np.full(len(d), -np.inf)
     for j, (column, _) in enumerate(BELIEF_COLUMNS):
         e1, f1 = new[d.g, d.k, d.fear, j].T
         e0, f0 = m.outlook_array[d.g, d.k, d.fear, j].T

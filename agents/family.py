@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import SEND_CHILD, SURRENDER, Traveller
 from model.states import State
@@ -18,26 +20,34 @@ class Family(Traveller):
     kind = "family"
 
     def __init__(self, model, group, claim, risk, patience, adults: int = 1, children: int = 1):
-        self.adults, self.children = adults, children
-        super().__init__(model, group, claim, risk, patience, size=adults + children)
+        super().__init__(model, group, claim, risk, patience, size=adults + children, children=children)
+
+    @property
+    def adults(self) -> int:
+        return self.size - self.children
 
     @property
     def counted_as(self) -> str:
         return "family" if self.children else "single"
 
-    def act(self, choice: int, awaited: int | None = None) -> None:
-        if choice != SEND_CHILD:
-            super().act(choice, awaited)
-            return
+    def act(self, choice: int) -> None:
+        """Send the children on alone (the only choice a family makes on its own; the rest are
+        carried out for the day's deciders together, `agents.choosing.act`): they surrender at
+        the line today, and the adults decide again tomorrow."""
+        assert choice == SEND_CHILD
         m = self.model
-        moved = self.children * m.scale
+        children = self.children
+        moved = children * m.scale
         m.census.split(self.state, moved)
-        child = UnaccompaniedMinor(m, self.group, self.claim, self.risk, self.patience, size=self.children)
+        child = UnaccompaniedMinor(m, self.group, self.claim, self.risk, self.patience, size=children)
         self.size, self.children = self.adults, 0
-        self.people = self.size * m.scale
-        child.place_in_city(self.city)
+        m.population.people[self.row] = self.size * m.scale
+        child.city = child.spot = self.city
         child.move(State.STAGING)
-        child.belief = list(child.shared_belief())
+        child.belief = self.model.shared[child.g, child.k, int(child.claim > m.levers.processing.fear_threshold)]
         m.today["children_sent_alone"] += moved
-        child.act(SURRENDER)
+        m.crossings.append((child.rows, np.array([SURRENDER])))
         m.calendar.add(m.day + 1, self, "decide")
+
+
+__all__ = ["Family"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Agent
 
-from agents.traveller import reach_cities, remove_all
+from agents.traveller import MEXICAN, reach_cities, remove_all
 from model.states import State
 
 
@@ -16,39 +16,34 @@ class MexicanAuthority(Agent):
     some deported home. Intensity is the `mexico.interdiction` and `mexico.city_sweeps` levers,
     weighted in space by the `mx_enforcement` property layer."""
 
-    def checkpoints(self, arriving: list) -> list:
-        """Today's trips north end at a checkpoint (moved south or deported) or in the border
-        city; returns those who got through. Mexicans are not stopped."""
-        if not arriving:
-            return []
-        m = self.model
-        stop = np.asarray(m.stop_chance)
-        cities = np.fromiter((t.city for t in arriving), np.intp, len(arriving))
-        mexican = np.fromiter((t.group == "mx" for t in arriving), bool, len(arriving))
-        stopped = ((m.rng.random(len(arriving)) < stop[cities]) & ~mexican).tolist()
-        self.send_away([t for t, s in zip(arriving, stopped, strict=True) if s])
-        through = [t for t, s in zip(arriving, stopped, strict=True) if not s]
-        reach_cities(m, through)
-        return through
+    def checkpoints(self, rows: np.ndarray) -> np.ndarray:
+        """Today's trips north (rows) end at a checkpoint (moved south or deported) or in the
+        border city; returns those who got through. Mexicans are not stopped."""
+        m, p = self.model, self.model.population
+        stop = np.asarray(m.stop_chance)[p.city[rows]]
+        stopped = (m.rng.random(len(rows)) < stop) & (p.g[rows] != MEXICAN)
+        self.send_away(rows[stopped])
+        reach_cities(m, rows[~stopped])
+        return rows[~stopped]
 
     def sweep_cities(self) -> None:
         """Each day a share of the people staging in border cities is picked up."""
         m = self.model
-        share = m.levers.mexico.city_sweeps
-        expected = share * len(m.in_city)
+        in_city = m.population.in_city()
+        expected = m.levers.mexico.city_sweeps * len(in_city)
         n = int(expected) + (1 if m.random.random() < expected % 1 else 0)
-        self.send_away([t for t in m.in_city.draw(m.random, n) if t.group != "mx"])
+        if n:
+            picked = in_city[m.rng.choice(len(in_city), n, replace=False)]
+            self.send_away(picked[m.population.g[picked] != MEXICAN])
 
-    def send_away(self, travellers: list) -> None:
+    def send_away(self, rows: np.ndarray) -> None:
         """Those stopped today: most moved south, some deported home (`mexico.deport_share`)."""
-        if not travellers:
+        if not len(rows):
             return
-        m = self.model
-        deported = (m.rng.random(len(travellers)) < m.levers.mexico.deport_share).tolist()
-        home = [t for t, d in zip(travellers, deported, strict=True) if d]
-        south = [t for t, d in zip(travellers, deported, strict=True) if not d]
-        m.today["interdicted"] += sum(t.people for t in travellers)
-        m.today["mexico_deported"] += sum(t.people for t in home)
-        m.today["transferred_south"] += sum(t.people for t in south)
-        remove_all(m, home, State.REMOVED)
-        remove_all(m, south, State.TRANSFERRED_SOUTH)
+        m, people = self.model, self.model.population.people
+        deported = m.rng.random(len(rows)) < m.levers.mexico.deport_share
+        m.today["interdicted"] += float(people[rows].sum())
+        m.today["mexico_deported"] += float(people[rows[deported]].sum())
+        m.today["transferred_south"] += float(people[rows[~deported]].sum())
+        remove_all(m, rows[deported], State.REMOVED)
+        remove_all(m, rows[~deported], State.TRANSFERRED_SOUTH)

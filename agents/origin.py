@@ -241,13 +241,15 @@ class OriginCommunities(Agent):
         if not leaving:
             return
         m = self.model
-        cities, arrivals = self.routes(self.g[[i for i, _ in leaving]])
-        leavers = [(TRAVELLER[self.classes[i][1]], GROUPS[self.classes[i][0]], *person) for i, person in leaving]
-        people = set_out_from_home(m, leavers, cities, arrivals)  # the same people, now counted by the agents
-        m.today["departures"] += people
+        classes = np.array([i for i, _ in leaving], dtype=np.intp)
+        claim, risk, patience, adults, children = (np.array(column) for column in zip(*(p for _, p in leaving)))
+        cities, arrivals = self.routes(self.g[classes])
+        kinds = [TRAVELLER[k] for k in self.k[classes].tolist()]
+        people = set_out_from_home(m, kinds, self.g[classes], claim, risk, patience, adults, children, cities, arrivals)
+        m.today["departures"] += people  # the same people, now counted by the agents
         m.events["departures"] += len(leaving)
 
-    def routes(self, groups: np.ndarray) -> tuple[list[int], list[int]]:
+    def routes(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For leavers of these groups (indices in `GROUPS`): the border city each heads for, drawn
         from its group's routes today, and the day each gets there."""
         m, n = self.model, len(groups)
@@ -257,30 +259,29 @@ class OriginCommunities(Agent):
         table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
         cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
         cities = np.clip(cities, 0, cumulative.shape[1] - 1)
-        return cities.tolist(), days_from_now(m, n, m.beh.travel_days)
+        return cities, days_from_now(m, n, m.beh.travel_days)
 
-    def reconsider(self, returned: list) -> None:
+    def reconsider(self, rows: np.ndarray) -> None:
         """People removed to the origin, or moved south by Mexico, whose time to reconsider has
         come decide again whether to go north: with the same values as their class at home
         (parole aside), or, within a re-entry bar, the values of someone barred."""
-        if not returned:
+        if not len(rows):
             return
-        m = self.model
-        rows = np.array([self.index[(t.g, t.k, self.claim_class(t.claim))] for t in returned])
-        barred = np.array([t.barred_until >= m.day and t.kind != "uc" for t in returned])
-        values = np.where(barred[:, None], self.barred[rows], self.values[rows])[:, :HOME.index(PAROLE)]
-        chosen = draw_choices(m.rng, values, m.beh.choice_noise).tolist()
-        going = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == GO]
-        waiting = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == WAIT]
-        staying = [t for t, c in zip(returned, chosen, strict=True) if HOME[c] == STAY]
-        if going:
-            m.today["departures"] += sum(t.people for t in going)
+        m, p = self.model, self.model.population
+        g, k = p.g[rows].astype(np.intp), p.k[rows].astype(np.intp)
+        claim_class = np.minimum(self.bins - 1, (p.claim[rows] * self.bins).astype(np.intp))
+        classes = (g * len(KINDS) + k) * self.bins + claim_class
+        barred = (p.barred_until[rows] >= m.day) & (k != KINDS.index("uc"))
+        values = np.where(barred[:, None], self.barred[classes], self.values[classes])[:, :HOME.index(PAROLE)]
+        chosen = np.asarray(HOME)[draw_choices(m.rng, values, m.beh.choice_noise)]
+        going, waiting, staying = rows[chosen == GO], rows[chosen == WAIT], rows[chosen == STAY]
+        if len(going):
+            m.today["departures"] += float(p.people[going].sum())
             m.events["departures"] += len(going)
-            cities, arrivals = self.routes(np.array([t.g for t in going]))
-            start_journeys(m, going, cities, arrivals)
+            start_journeys(m, going, *self.routes(p.g[going].astype(np.intp)))
         m.calendar.add_all(days_from_now(m, len(waiting), m.beh.home_reconsider_days), waiting, "reconsider_home")
-        south = [t for t in staying if t.state == State.TRANSFERRED_SOUTH]
-        m.today["gave_up"] += sum(t.people for t in south)
+        south = staying[p.state[staying] == State.TRANSFERRED_SOUTH]
+        m.today["gave_up"] += float(p.people[south].sum())
         move_all(m, south, State.GAVE_UP)
         retire_all(m, staying)  # removed people who stay home remain counted as removed
 

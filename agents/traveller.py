@@ -6,6 +6,12 @@ cross and evade, walk up to a port, wait for an appointment, wait, or go home. B
 are (chance of getting in, chance of being removed far away) for each option; they move
 with the traveller's own outcomes and toward what others report. Deterrence, surges
 before announced changes and shifts between sectors come from these choices.
+
+A traveller is a Mesa agent whose fields live in its row of the population's arrays
+(`agents/population.py`). What a day's arrivals, book-outs and returns do is written here
+once, for any number of rows at once (`move_all`, `reach_cities`, ...); the few things one
+traveller does alone (an MPP enrollee's reckoning, a family sending its children on) are
+methods of the agent.
 """
 
 from __future__ import annotations
@@ -15,17 +21,19 @@ import math
 import numpy as np
 from mesa import Agent
 
-from agents.valuation import APPOINTMENT, CHOICES, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT
+from agents.population import NONE, SOUTH
+from agents.valuation import CHOICES, EVADE, GIVE_UP, SEND_CHILD, SURRENDER, WAIT
+from model.border import SECTORS
 from model.params import GROUPS, KINDS
-from model.policy import Option
+from model.policy import Option, Outcome
 from model.states import State
 
-IN_CITY = (State.STAGING, State.AFTER_EXPULSION)
-IN_CITY_STATE = [s in IN_CITY for s in State]
 GROUP_INDEX = {group: g for g, group in enumerate(GROUPS)}
 KIND_INDEX = {kind: k for k, kind in enumerate(KINDS)}
-SLOT = {Option.SURRENDER: 0, Option.PORT: 1, Option.APPOINTMENT: 2}
-"""Where each option's (enter, far) belief sits in `Traveller.belief`."""
+MEXICAN, FAMILY, CHILD = GROUPS.index("mx"), KINDS.index("family"), KINDS.index("uc")
+SLOT = np.full(max(Option) + 1, NONE)
+SLOT[[Option.SURRENDER, Option.PORT, Option.APPOINTMENT]] = (0, 1, 2)
+"""Where each option's (enter, far) belief sits in a traveller's six beliefs (NONE: no belief)."""
 
 
 def logit(rand, values: dict[int, float], noise: float) -> int:
@@ -48,16 +56,26 @@ def best_evasion_at(model, city: int, risk: float) -> tuple[str, float, float]:
     return best, best_catch, best_danger
 
 
-SOUTH = -1
-"""`Traveller.spot` of someone on the way north or sent south (else the index of a border city)."""
-FRESH = {
-    "spot": SOUTH, "state": State.TRAVELLING, "ticket": 0, "city": None, "sector": None,
-    "belief": None,  # [enter, far] for surrender, port, appointment, from the first arrival in a city
-    "waited": 0.0,  # days spent waiting in Mexico on this journey
-    "encounters": 0, "last_encounter": -10**6, "hearing_day": None,
-    "barred_until": -1,  # last day of the re-entry bar of a removal order (model.policy.bar_end)
-}
-"""What every traveller starts with: on the way north, never encountered, barred from nothing."""
+def field(name: str, doc: str, read=None, write=None) -> property:
+    """A traveller's field, read from and written to its row (`read`/`write` convert)."""
+    def get(self):
+        if self.row < 0:
+            raise AttributeError(f"{name}: this traveller has left the model")
+        value = getattr(self.model.population, name)[self.row].item()
+        return read(value) if read else value
+
+    def put(self, value) -> None:
+        getattr(self.model.population, name)[self.row] = write(value) if write else value
+
+    return property(get, put, doc=doc)
+
+
+def _none_or(convert):
+    return lambda value: None if value == NONE else convert(value)
+
+
+def _or_none(value):
+    return NONE if value is None else value
 
 
 class Traveller(Agent):
@@ -68,27 +86,78 @@ class Traveller(Agent):
     looks people up by cell, and the bookkeeping cost more than the rest of a move."""
 
     kind = "single"
-    children = 0
-    """Children a family can send on alone (a family's own count; none for anyone else)."""
 
-    def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1):
+    def __init__(self, model, group: str, claim: float, risk: float, patience: float, size: int = 1,
+                 children: int = 0):
         super().__init__(model)
-        self.__dict__.update(FRESH)
-        self.group, self.g, self.k = group, GROUP_INDEX[group], KIND_INDEX[self.kind]
-        self.size = size  # people in the unit (a family's members; 1 otherwise)
-        self.people = size * model.scale
-        self.claim, self.risk, self.patience = claim, risk, patience
-        model.census.enter(self.state, self.people)
+        p = model.population
+        self.row = int(p.take(1)[0])
+        p.agent[self.row] = self
+        p.g[self.row], p.k[self.row] = GROUP_INDEX[group], KIND_INDEX[self.kind]
+        p.size[self.row], p.children[self.row], p.people[self.row] = size, children, size * model.scale
+        p.claim[self.row], p.risk[self.row], p.patience[self.row] = claim, risk, patience
+        model.census.enter(State.TRAVELLING, size * model.scale)
 
-    # -- bookkeeping ---------------------------------------------------------------
+    g = field("g", "nationality group (index in GROUPS)")
+    k = field("k", "kind (index in KINDS)")
+    size = field("size", "people in the unit (a family's members; 1 otherwise)")
+    children = field("children", "children a family can send on alone (none for anyone else)")
+    claim = field("claim", "strength of a protection claim, 0 to 1")
+    risk = field("risk", "risk tolerance")
+    patience = field("patience", "days of waiting it can afford")
+    waited = field("waited", "days spent waiting in Mexico on this journey")
+    encounters = field("encounters", "encounters with CBP so far")
+    last_encounter = field("last_encounter", "the day of the last encounter")
+    barred_until = field("barred_until", "last day of the re-entry bar of a removal order")
+    city = field("city", "the border city it heads for or is in", _none_or(int), _or_none)
+    spot = field("spot", "where the map draws it: its city, or SOUTH")
+    hearing_day = field("hearing_day", "an MPP enrollee's final hearing", _none_or(int), _or_none)
+    tried = field("tried", "the option of the last encounter", _none_or(Option), _or_none)
+    sector = field("sector", "the sector of the last Border Patrol encounter", _none_or(SECTORS.__getitem__),
+                   lambda s: NONE if s is None else SECTORS.index(s))
+    outcome = field("outcome", "the pathway decided at the last encounter", _none_or(Outcome), _or_none)
+
+    @property
+    def group(self) -> str:
+        return GROUPS[self.g]
+
+    @property
+    def state(self) -> State:
+        """Where the person is; a traveller who left the model keeps its last state."""
+        if self.row < 0:
+            return State(self.final[0])
+        return State(self.model.population.state[self.row])
+
+    @property
+    def people(self) -> int:
+        if self.row < 0:
+            return self.final[1]
+        return int(self.model.population.people[self.row])
+
+    @property
+    def belief(self) -> list[float] | None:
+        """(enter, far) for surrender, port and appointment, once it has reached a border city."""
+        p = self.model.population
+        return p.belief[self.row].tolist() if p.knows[self.row] else None
+
+    @belief.setter
+    def belief(self, values) -> None:
+        p = self.model.population
+        p.belief[self.row], p.knows[self.row] = values, True
+
+    @property
+    def rows(self) -> np.ndarray:
+        """This traveller's row, as the functions below take rows."""
+        return np.array([self.row])
+
     @property
     def cell(self):
         """The grid cell the map draws this traveller in: one of its city's cells, or of the
         south while on the way or sent away (which one follows from its id); None once gone."""
-        if self.spot is None:
+        if self.row < 0:
             return None
-        border = self.model.border
-        cells = border.south_cells if self.spot == SOUTH else border.city_cells[self.spot]
+        border, spot = self.model.border, self.spot
+        cells = border.south_cells if spot == SOUTH else border.city_cells[spot]
         return cells[self.unique_id % len(cells)]
 
     @property
@@ -97,102 +166,16 @@ class Traveller(Agent):
         return self.kind
 
     def move(self, state: State) -> None:
+        move_all(self.model, self.rows, state)
+
+    # -- an MPP enrollee ---------------------------------------------------------------
+    def back_in_mexico(self, state: State, city: int) -> None:
+        """Returned to a Mexican border city to wait for a US hearing under MPP."""
         m = self.model
-        old = self.state
-        m.census.move(old, state, self.people)
-        if IN_CITY_STATE[old] != IN_CITY_STATE[state]:  # into or out of a city where Mexico's sweeps look
-            if IN_CITY_STATE[state]:
-                m.in_city.add(self)
-            else:
-                m.in_city.discard(self)
-        self.state = state
-
-    def retire(self) -> None:
-        """Leave the simulation for good (the census keeps counting the person in its last state)."""
-        self.model.in_city.discard(self)
-        self.ticket += 1
-        self.spot = None
-        self.remove()
-
-    def place_in_city(self, city: int) -> None:
         self.city = self.spot = city
-
-    # -- the journey ---------------------------------------------------------------
-    def start_journey(self, city: int, arrival: int) -> None:
-        """Leave from southern Mexico toward `city`, to get there on day `arrival`."""
-        if self.state != State.TRAVELLING:
-            self.move(State.TRAVELLING)
-        self.waited = 0.0
-        self.city, self.spot = city, SOUTH
-        self.model.calendar.add(arrival, self, "arrive")
-
-    def reach_city(self) -> None:
-        """Reach the border city (past Mexico's checkpoints: `MexicanAuthority.checkpoints`)."""
-        self.place_in_city(self.city)
-        self.move(State.STAGING)
-        if self.belief is None:
-            self.belief = self.shared_belief()
-
-    # -- deciding ------------------------------------------------------------------
-    def shared_belief(self) -> list[float]:
-        """What others of this group and kind report about each option, shrunk toward what the
-        rules imply (the model reads the news once a day)."""
-        m = self.model
-        return list(m.shared_lists[self.g][self.k][self.claim > m.levers.processing.fear_threshold])
-
-    def best_evasion(self) -> tuple[str, float, float]:
-        return best_evasion_at(self.model, self.city, self.risk)
-
-    def refresh_beliefs(self) -> None:
-        """Move each belief part of the way toward what others report (one at a time; the day's
-        deciders in border cities do this together in `agents/choosing.py`)."""
-        w = self.model.beh.social_weight
-        b = self.belief
-        for i, shared in enumerate(self.shared_belief()):
-            b[i] += w * (shared - b[i])
-
-    def learn(self, option: int, entered: bool, far: bool) -> None:
-        """Update the belief about the option just tried with its outcome."""
-        if self.belief is None or option not in SLOT:
-            return
-        w = self.model.beh.own_weight
-        i = 2 * SLOT[option]
-        self.belief[i] += w * ((1.0 if entered else 0.0) - self.belief[i])
-        self.belief[i + 1] += w * ((1.0 if far else 0.0) - self.belief[i + 1])
-
-    def act(self, choice: int, awaited: int | None = None) -> None:
-        """Carry out a choice; someone who waits for an announced change (effective on day
-        `awaited`) waits until it."""
-        m = self.model
-        if choice == GIVE_UP:
-            m.today["gave_up"] += self.people
-        if choice in (SURRENDER, EVADE):
-            m.crossings.append((self, choice))
-        elif choice == PORT:
-            m.ports[self.city].join(self)
-        elif choice == APPOINTMENT:
-            m.appointments.register(self)
-        elif choice == WAIT:
-            days = 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
-            if awaited is not None:  # wait for the announced change, then a few days more
-                days = max(1, awaited - m.day) + int(m.random.expovariate(1.0 / m.beh.reconsider_days))
-            self.waited += days
-            m.calendar.add(m.day + days, self, "decide")
-        elif choice == GIVE_UP:
-            self.move(State.GAVE_UP)
-            self.retire()
-
-    # -- after CBP -----------------------------------------------------------------
-    def back_in_mexico(self, state: State, city: int | None = None) -> None:
-        """Returned to a Mexican border city (expelled, returned, or enrolled in MPP)."""
-        m = self.model
-        self.place_in_city(self.city if city is None else city)
         self.move(state)
-        if state == State.MPP:
-            self.hearing_day = m.day + max(1, int(m.random.expovariate(1.0 / m.levers.mpp.hearing_days)))
-            self.reconsider_in_mpp()
-        else:
-            m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days)), self, "decide")
+        self.hearing_day = m.day + max(1, int(m.random.expovariate(1.0 / m.levers.mpp.hearing_days)))
+        self.reconsider_in_mpp()
 
     def reconsider_in_mpp(self) -> None:
         m = self.model
@@ -205,15 +188,19 @@ class Traveller(Agent):
         if m.day >= self.hearing_day:
             m.hearing(self)
             return
-        self.refresh_beliefs()
         beh = m.beh
+        belief = np.asarray(self.belief)
+        belief += beh.social_weight * (m.shared[self.g, self.k, int(self.claim > m.levers.processing.fear_threshold)]
+                                       - belief)  # toward what others report
+        self.belief = belief
         # Enrollees judge their case by what they believe of asylum, not by the published relief rate,
         # and weigh the wait until they next reconsider.
-        stay = self.belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[self.city]) * beh.mpp_reconsider_days
-        values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - self.claim)}
-        _, catch, danger = self.best_evasion()
-        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * self.claim) - catch * m.worth.far \
-            - beh.danger_weight / self.risk * danger - beh.evade_cost
+        claim, risk, city = self.claim, self.risk, self.city
+        stay = belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[city]) * beh.mpp_reconsider_days
+        values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - claim)}
+        _, catch, danger = best_evasion_at(m, city, risk)
+        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * claim) - catch * m.worth.far \
+            - beh.danger_weight / risk * danger - beh.evade_cost
         choice = logit(m.random, values, beh.choice_noise)
         if choice == WAIT:
             self.reconsider_in_mpp()
@@ -221,125 +208,140 @@ class Traveller(Agent):
         m.today["mpp_abandoned"] += self.people
         self.hearing_day = None
         self.move(State.STAGING)
-        self.act(choice)
-
-    def removed(self, state: State) -> None:
-        """Sent far away: removed to the origin, or moved south by Mexico. Whether to set out
-        again is their own decision, taken at home once they have had time to get back."""
-        m = self.model
-        self.move(state)
-        self.spot = SOUTH
-        mean = m.beh.reattempt_removal_days if state == State.REMOVED else m.beh.reattempt_transfer_days
-        m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / mean)), self, "reconsider_home")
+        if choice == EVADE:
+            m.crossings.append((self.rows, np.array([EVADE])))
+        else:
+            m.today["gave_up"] += self.people
+            self.move(State.GAVE_UP)
+            retire_all(m, self.rows)
 
 
 # -- many travellers at once --------------------------------------------------------
 # A day's arrivals, crossings, book-outs and decisions come in batches that share the day's
-# rules and news. These do for a batch what the methods above do for one traveller, with one
-# block of random numbers and one census update, so that a person costs a few attribute
-# changes rather than a chain of calls.
+# rules and news: what happens to each is worked out on their rows together, with one block
+# of random numbers and one census update per batch.
 
-def move_all(model, travellers: list, state: State) -> None:
-    """`Traveller.move` for a batch, into one state."""
-    census, bag = model.census.people, model.in_city
-    inside = IN_CITY_STATE[state]
-    people = 0
-    for t in travellers:
-        old = t.state
-        census[old] -= t.people
-        people += t.people
-        if IN_CITY_STATE[old] != inside:
-            if inside:
-                bag.add(t)
-            else:
-                bag.discard(t)
-        t.state = state
-    census[state] += people
-
-
-def retire_all(model, travellers: list) -> None:
-    """`Traveller.retire` for a batch: out of the cities' bag, no wake-up left, out of the model."""
-    bag = model.in_city
-    for t in travellers:
-        if t in bag.index:
-            bag.discard(t)
-        t.ticket += 1
-        t.spot = None
-    model.deregister_all(travellers)
-
-
-def days_from_now(model, n: int, mean: float, least: int = 1) -> list[int]:
-    """n days to wake up on: `least` days from today plus whole days of an exponential wait."""
-    return (model.day + least + np.floor(model.rng.exponential(mean, n)).astype(np.intp)).tolist()
-
-
-def remove_all(model, travellers: list, state: State) -> None:
-    """`Traveller.removed` for a batch sent far away into one state."""
-    if not travellers:
+def move_all(model, rows: np.ndarray, state: State) -> None:
+    """Into one state (the census follows: it counts people by state)."""
+    if not len(rows):
         return
-    move_all(model, travellers, state)
-    for t in travellers:
-        t.spot = SOUTH
+    p, census = model.population, model.census.people
+    people = p.people[rows]
+    census -= np.bincount(p.state[rows], people, len(State)).astype(np.int64)
+    census[state] += people.sum()
+    p.state[rows] = state
+
+
+def retire_all(model, rows: np.ndarray) -> None:
+    """Leave the simulation for good: out of the model, their rows free (the census keeps
+    counting each person in the last state, and so does the agent, for whoever holds it)."""
+    if not len(rows):
+        return
+    p = model.population
+    handles = p.handles(rows)
+    for t, state, people in zip(handles, p.state[rows].tolist(), p.people[rows].tolist(), strict=True):
+        t.row, t.final = -1, (state, people)
+    model.deregister_all(handles)
+    p.release(rows)
+
+
+def days_from_now(model, n: int, mean: float, least: int = 1) -> np.ndarray:
+    """n days to wake up on: `least` days from today plus whole days of an exponential wait."""
+    return model.day + least + np.floor(model.rng.exponential(mean, n)).astype(np.intp)
+
+
+def remove_all(model, rows: np.ndarray, state: State) -> None:
+    """Sent far away into one state: removed to the origin, or moved south by Mexico. Whether to
+    set out again is their own decision, taken at home once they have had time to get back."""
+    if not len(rows):
+        return
+    move_all(model, rows, state)
+    model.population.spot[rows] = SOUTH
     beh = model.beh
     mean = beh.reattempt_removal_days if state == State.REMOVED else beh.reattempt_transfer_days
-    model.calendar.add_all(days_from_now(model, len(travellers), mean), travellers, "reconsider_home")
+    model.calendar.add_all(days_from_now(model, len(rows), mean), rows, "reconsider_home")
 
 
-def set_out_from_home(model, leavers: list[tuple], cities: list[int], arrivals: list[int]) -> int:
-    """Today's leavers from home become traveller agents, each on its way to its city, to get
-    there on its day; returns the people who set out. A leaver is (agent class, group, claim,
-    risk, patience, adults, children). The agents are made as `Traveller.__init__` makes one and
-    registered with Mesa together (`BorderModel.register_all`): made one at a time, their
-    construction and registration cost as much as the rest of their journey."""
-    scale, made, people = model.scale, [], 0
-    for (cls, group, claim, risk, patience, adults, children), city in zip(leavers, cities, strict=True):
+def start_journeys(model, rows: np.ndarray, cities: np.ndarray, arrivals: np.ndarray) -> None:
+    """Set out again from the south toward these cities, to get there on these days."""
+    p = model.population
+    p.waited[rows] = 0.0
+    p.city[rows], p.spot[rows] = cities, SOUTH
+    move_all(model, rows, State.TRAVELLING)
+    model.calendar.add_all(arrivals, rows, "arrive")
+
+
+def reach_cities(model, rows: np.ndarray) -> None:
+    """In their border cities (past Mexico's checkpoints), staging; someone arriving for the
+    first time starts from what others of its group and kind report."""
+    p = model.population
+    p.spot[rows] = p.city[rows]
+    new = rows[~p.knows[rows]]
+    fear = p.claim[new] > model.levers.processing.fear_threshold
+    p.belief[new] = model.shared[p.g[new], p.k[new], fear.astype(np.intp)]
+    p.knows[new] = True
+    move_all(model, rows, State.STAGING)
+
+
+def back_in_cities(model, rows: np.ndarray, cities: np.ndarray) -> None:
+    """Expelled or returned to these Mexican border cities, to decide again after a few days."""
+    if not len(rows):
+        return
+    p = model.population
+    p.city[rows] = p.spot[rows] = cities
+    move_all(model, rows, State.AFTER_EXPULSION)
+    model.calendar.add_all(days_from_now(model, len(rows), model.beh.reconsider_days), rows, "decide")
+
+
+def learn_all(model, rows: np.ndarray, option: np.ndarray, entered: np.ndarray, far: np.ndarray) -> None:
+    """Each moves its belief about the option it just tried toward the outcome."""
+    if not len(rows):
+        return
+    p = model.population
+    slot = SLOT[option]
+    learns = p.knows[rows] & (slot >= 0)
+    rows, slot = rows[learns], 2 * slot[learns]
+    w = model.beh.own_weight
+    for column, outcome in ((slot, entered[learns]), (slot + 1, far[learns])):
+        p.belief[rows, column] += w * (outcome - p.belief[rows, column])
+
+
+def set_out_from_home(model, kinds: list[type], g: np.ndarray, claim: np.ndarray, risk: np.ndarray,
+                      patience: np.ndarray, adults: np.ndarray, children: np.ndarray,
+                      cities: np.ndarray, arrivals: np.ndarray) -> int:
+    """Today's leavers from home become traveller agents (of these classes, with these traits),
+    each on its way to its city, to get there on its day; returns the people who set out. Their
+    rows are filled together and their agents registered with Mesa together
+    (`BorderModel.register_all`): made one at a time, their construction and registration cost
+    as much as the rest of their journey."""
+    p, n = model.population, len(kinds)
+    rows = p.take(n)
+    k = np.array([KIND_INDEX[cls.kind] for cls in kinds], dtype=np.intp)
+    size = adults + children
+    p.g[rows], p.k[rows], p.size[rows] = g, k, size
+    p.children[rows] = np.where(k == FAMILY, children, 0)
+    p.people[rows] = size * model.scale
+    p.claim[rows], p.risk[rows], p.patience[rows] = claim, risk, patience
+    p.city[rows] = cities
+    made = []
+    for cls, row in zip(kinds, rows.tolist(), strict=True):
         t = cls.__new__(cls)
-        t.__dict__.update(FRESH)
-        t.model, t.pos = model, None
-        t.group, t.g, t.k = group, GROUP_INDEX[group], KIND_INDEX[cls.kind]
-        t.size = adults + children
-        if cls.kind == "family":
-            t.adults, t.children = adults, children
-        t.people = t.size * scale
-        t.claim, t.risk, t.patience = claim, risk, patience
-        t.city = city
-        people += t.people
+        t.model, t.pos, t.row = model, None, row
+        p.agent[row] = t
         made.append(t)
     model.register_all(made)
+    people = int(p.people[rows].sum())
     model.census.move(State.CONSIDERING, State.TRAVELLING, people)
-    model.calendar.add_all(arrivals, made, "arrive")
+    model.calendar.add_all(arrivals, rows, "arrive")
     return people
 
 
-def start_journeys(model, travellers: list, cities: list[int], arrivals: list[int]) -> None:
-    """`Traveller.start_journey` for a batch setting out again from the south."""
-    for t, city in zip(travellers, cities, strict=True):
-        t.waited = 0.0
-        t.city, t.spot = city, SOUTH
-    move_all(model, travellers, State.TRAVELLING)
-    model.calendar.add_all(arrivals, travellers, "arrive")
+def counted_kinds(model, rows: np.ndarray) -> np.ndarray:
+    """The kind (index in KINDS) CBP counts each unit's members under: a family whose children
+    went on alone is counted as single adults (`Traveller.counted_as`, for rows)."""
+    p = model.population
+    k = p.k[rows].astype(np.intp)
+    return np.where((k == FAMILY) & (p.children[rows] == 0), KINDS.index("single"), k)
 
 
-def reach_cities(model, travellers: list) -> None:
-    """`Traveller.reach_city` for a batch: in their border cities, staging, with the shared
-    beliefs for anyone arriving for the first time."""
-    shared, fear = model.shared_lists, model.levers.processing.fear_threshold
-    for t in travellers:
-        t.spot = t.city
-        if t.belief is None:
-            t.belief = list(shared[t.g][t.k][t.claim > fear])
-    move_all(model, travellers, State.STAGING)
-
-
-def back_in_cities(model, travellers: list, cities: list[int]) -> None:
-    """`Traveller.back_in_mexico` into AFTER_EXPULSION for a batch: returned to these cities,
-    to decide again after a few days."""
-    if not travellers:
-        return
-    for t, city in zip(travellers, cities, strict=True):
-        t.city = t.spot = city
-    move_all(model, travellers, State.AFTER_EXPULSION)
-    model.calendar.add_all(days_from_now(model, len(travellers), model.beh.reconsider_days), travellers, "decide")
-
-
-__all__ = ["Traveller", "CHOICES", "SURRENDER", "EVADE", "PORT", "APPOINTMENT", "WAIT", "GIVE_UP", "SEND_CHILD"]
+__all__ = ["Traveller", "CHOICES", "SURRENDER", "EVADE", "WAIT", "GIVE_UP", "SEND_CHILD"]

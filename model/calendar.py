@@ -3,52 +3,51 @@
 `Calendar` keeps who has something to do on which day, so a person waiting for an
 appointment, a hearing or another try costs nothing until that day. (Mesa's event
 list holds the dated policy timeline; at about 35 us an event it is too dear for
-millions of personal wake-ups, which cost well under 1 us here.) `Bag` is a set that
-can also draw a random member in O(1).
+millions of personal wake-ups.) A traveller has at most one wake-up ahead, kept in its
+row of the population (`agents/population.py`): booking a new one replaces the old, and
+the day's wake-ups are found in one pass over the rows. `Bag` is a set that can also
+draw a random member in O(1).
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import numpy as np
+
+ACTIONS = ("arrive", "decide", "book_out", "mpp", "reconsider_home")
+"""What a traveller wakes up to do: reach a border city, decide there, leave custody, take
+stock of an MPP case, reconsider at home."""
 
 
 class Calendar:
-    """Day -> action -> [(agent, ticket)]; an entry is stale once the agent's ticket moved on."""
+    """Who wakes up on which day to do what: the population's wake-up columns."""
 
-    def __init__(self):
-        self._days: defaultdict[int, defaultdict[str, list]] = defaultdict(_actions)
+    def __init__(self, population):
+        self.population = population
 
-    def add(self, day: int, agent, action: str) -> None:
-        agent.ticket += 1
-        self._days[day][action].append((agent, agent.ticket))
+    def add(self, day: int, traveller, action: str) -> None:
+        self.add_all(day, np.array([traveller.row]), action)
 
-    def add_all(self, days, agents, action: str) -> None:
-        """Book many agents at once, each on its own day (`days` as a list, or one day for all)."""
-        book = self._days
-        if isinstance(days, int):
-            entries = book[days][action]
-            for agent in agents:
-                agent.ticket += 1
-                entries.append((agent, agent.ticket))
-            return
-        for day, agent in zip(days, agents, strict=True):
-            agent.ticket += 1
-            book[day][action].append((agent, agent.ticket))
+    def add_all(self, days, rows: np.ndarray, action: str) -> None:
+        """Book these rows' next wake-up (one day for all, or a day each), replacing any other."""
+        p = self.population
+        p.wake_day[rows] = days
+        p.wake_action[rows] = ACTIONS.index(action)
 
-    def due(self, day: int) -> dict[str, list]:
-        """Everything due today that is still current, by action, in the order it was booked."""
-        out: dict[str, list] = defaultdict(list)
-        for action, entries in self._days.pop(day, {}).items():
-            out[action] = [agent for agent, ticket in entries if agent.ticket == ticket]
-        return out
+    def cancel(self, rows: np.ndarray) -> None:
+        """No wake-up ahead (they are in a line, or gone)."""
+        self.population.wake_day[rows] = -1
+
+    def due(self, day: int) -> dict[str, np.ndarray]:
+        """The rows due today, by action, in row order."""
+        p = self.population
+        rows = np.flatnonzero(p.wake_day[:p.top] == day)
+        p.wake_day[rows] = -1
+        action = p.wake_action[rows]
+        return {name: rows[action == i] for i, name in enumerate(ACTIONS)}
 
     def __len__(self) -> int:
-        return sum(len(entries) for actions in self._days.values() for entries in actions.values())
-
-
-def _actions() -> defaultdict[str, list]:
-    """A day's bookings by action (a named function, so that a snapshot can pickle the calendar)."""
-    return defaultdict(list)
+        p = self.population
+        return int((p.wake_day[:p.top] >= 0).sum())
 
 
 class Bag:

@@ -41,9 +41,10 @@ class Information:
         if far:
             t[2][g, k, option] += n
 
-    def report_all(self, news: list) -> None:
-        """Many outcomes at once: (group, kind, option, people, entered, far) each."""
-        g, k, option, people, entered, far = (np.array(column) for column in zip(*news, strict=True))
+    def report_all(self, g: np.ndarray, k: np.ndarray, option: np.ndarray, people: np.ndarray,
+                   entered: np.ndarray, far: np.ndarray) -> None:
+        """Many outcomes at once: by group, kind and option, people, whether they entered, whether
+        they were sent far away."""
         t = self._today
         np.add.at(t[0], (g, k, option), people)
         np.add.at(t[1], (g[entered], k[entered], option[entered]), people[entered])

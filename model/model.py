@@ -17,16 +17,18 @@ from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents import choosing
-from agents.cbp import reallocate, watch_the_line
+from agents.cbp import CITY_SECTOR, reallocate, watch_the_line
 from agents.choosing import outlook_array, sector_arrays
 from agents.origin import OriginCommunities
 from agents.valuation import Worth
 from model.border import CITIES, SECTORS, Border
-from model.calendar import Bag, Calendar
+from agents.population import NONE, Population
+from agents.traveller import learn_all, move_all
+from model.calendar import Calendar
 from model.courts import Courts
 from model.information import Information
 from model.params import GROUPS
-from model.policy import Budget, Levers, Option, outlook_table, port_takes
+from model.policy import Budget, Levers, Option, outlook_table
 from model.processing import Processing
 from model.records import COLUMNS
 from model.scenario import Scenario
@@ -35,7 +37,8 @@ from model.threshold import ThresholdController
 from model.timeline import Timeline
 
 
-DECIDING = (State.STAGING, State.AFTER_EXPULSION, State.WAITING_APPOINTMENT)
+DECIDING = np.isin(np.arange(len(State)), (State.STAGING, State.AFTER_EXPULSION, State.WAITING_APPOINTMENT))
+"""By state: who decides in a border city when the day comes (those picked up by Mexico that day do not)."""
 
 
 class BorderModel(Model):
@@ -52,8 +55,8 @@ class BorderModel(Model):
         self.first_day = 0  # the first day of the daily table: a fork's date, else the start
         self.border = Border(self.random, scenario.geography)
         self.census = Census()
-        self.calendar = Calendar()
-        self.in_city = Bag()  # people staging or back after expulsion: who Mexico's sweeps can find
+        self.population = Population()
+        self.calendar = Calendar(self.population)
         self.info = Information(self.beh.info_lag_days, self.beh.info_halflife_days, self.beh.prior_weight)
         self.levers = Levers(scenario)
         self.timeline = Timeline(self, scenario.events)  # may change the levers in force at the start
@@ -72,12 +75,15 @@ class BorderModel(Model):
         self.danger = dict(self.border.sector_danger)
         self.reach = [[(s, SECTORS.index(s), self.border.sector_danger[s]) for s in r] for r in self.border.reach]
         self.reach_index, self.sector_danger_array, self.city_danger = sector_arrays(self.border)
+        width = max(len(c) for c in self.border.cities_by_sector.values())
+        self.cities_in_sector = np.array([self.border.cities_by_sector[s] + [NONE] * (width - len(self.border.cities_by_sector[s]))
+                                          for s in SECTORS])  # padded with NONE
         self.city_range = range(len(CITIES))
         self.crowding = [0.0] * len(CITIES)
         self.outlook = outlook_table(self.levers, bp.apprehension)
         self._outlook_read = None  # the outlook table `outlook_array` was made from
         self.today: defaultdict[str, float] = defaultdict(float)
-        self.crossings: list = []
+        self.crossings: list[tuple[np.ndarray, np.ndarray]] = []  # today's crossers: (rows, choices)
         self.rows: list[dict] = []
         self.events: Counter[str] = Counter()
         """Agent-events so far, by kind: what a run costs grows with these (benchmarks/ report them)."""
@@ -156,8 +162,8 @@ class BorderModel(Model):
         self.tally(due)
         self.leave_home(due["reconsider_home"])  # 2. who sets out from home, and who stays
         arrived = self.move_in_mexico(due["arrive"])  # 3. arrivals in border cities; Mexico's checks
-        self.decide(arrived + due["decide"], due["mpp"])  # 4. decisions in border cities
-        self.events["crossings"] += len(self.crossings)
+        self.decide(arrived, due["decide"], due["mpp"])  # 4. decisions in border cities
+        self.events["crossings"] += sum(len(rows) for rows, _ in self.crossings)
         self.cross_and_present()  # 5. crossings, Border Patrol, ports, appointments
         self.processing.book_out_all(due["book_out"])  # 6-7. outcomes of processing and their consequences
         self.courts.work(self.levers.courts, self.today)
@@ -166,7 +172,7 @@ class BorderModel(Model):
         self.day += 1
 
     def tally(self, due: dict) -> None:
-        """Count today's personal wake-ups as agent-events (departures are counted as they happen)."""
+        """Count today's wake-ups as agent-events (departures are counted as they happen)."""
         self.events["reconsiderations"] += len(due["reconsider_home"])
         self.events["arrivals"] += len(due["arrive"])
         self.events["book_outs"] += len(due["book_out"])
@@ -190,31 +196,41 @@ class BorderModel(Model):
         self.crowding = self.city_crowding()
         return self.mexico.checkpoints(arriving)
 
-    def decide(self, deciding: list, in_mpp: list) -> None:
+    def decide(self, arrived: np.ndarray, due: np.ndarray, in_mpp: np.ndarray) -> None:
+        """Everyone in a border city whose day to decide it is (today's arrivals first), and MPP
+        enrollees taking stock of their case."""
+        p = self.population
+        deciding = np.concatenate([arrived, due])
         self.events["decisions"] += len(deciding) + len(in_mpp)
-        for t in deciding:
-            if t.state == State.WAITING_APPOINTMENT:  # patience ran out before an appointment came
-                self.appointments.withdraw(t)
-                t.move(State.STAGING)
-        choosing.decide(self, [t for t in deciding if t.state in DECIDING])  # not picked up by Mexico today
-        for t in in_mpp:
+        waiting = deciding[p.state[deciding] == State.WAITING_APPOINTMENT]  # patience ran out before an appointment
+        self.appointments.withdraw(waiting)
+        move_all(self, waiting, State.STAGING)
+        choosing.decide(self, deciding[DECIDING[p.state[deciding]]])  # not picked up by Mexico today
+        for t in p.handles(in_mpp):
             t.mpp_day()
 
     def cross_and_present(self) -> None:
         crossings, self.crossings = self.crossings, []
-        self.processing.encounter_all(watch_the_line(self, crossings), "usbp")
+        if crossings:
+            rows, chosen = (np.concatenate(part) for part in zip(*crossings, strict=True))
+            met, options, sectors = watch_the_line(self, rows, chosen)
+            self.processing.encounter_all(met, "usbp", options, sectors)
+        seen, turned = [], []
         for port in self.ports:
-            seen, turned = [], []
-            for t in port.process():
-                (seen if port_takes(self.levers, t.counted_as) else turned).append(t)
-            self.processing.encounter_all([(t, Option.PORT, None) for t in seen], "ofo")
-            for t in turned:
-                t.move(State.STAGING)
-                t.learn(Option.PORT, False, False)
+            if port.line:
+                took, sent_back = port.process()
+                seen.append(took)
+                turned.append(sent_back)
+        if seen:
+            seen, turned = np.concatenate(seen), np.concatenate(turned)
+            self.processing.encounter_all(seen, "ofo", np.full(len(seen), Option.PORT), np.full(len(seen), NONE))
+            move_all(self, turned, State.STAGING)  # a port closed to their asylum claims turned them away
+            learn_all(self, turned, np.full(len(turned), Option.PORT), np.zeros(len(turned)), np.zeros(len(turned)))
             self.calendar.add_all(self.day + 1, turned, "decide")
         holders = self.appointments.allocate()
-        self.today["appointments"] += sum(t.people for t in holders)
-        self.processing.encounter_all([(t, Option.APPOINTMENT, None) for t in holders], "ofo", appointment=True)
+        self.today["appointments"] += float(self.population.people[holders].sum())
+        self.processing.encounter_all(holders, "ofo", np.full(len(holders), Option.APPOINTMENT),
+                                      np.full(len(holders), NONE), appointment=True)
 
     def record(self) -> None:
         today, census = self.today, self.census.people
@@ -273,23 +289,23 @@ class BorderModel(Model):
             total = sum(scores)
             self.route_shares[group] = [s / total if total > 0 else 0.0 for s in scores]  # for expecting one
 
-    def return_cities(self, travellers: list) -> list[int]:
+    def return_cities(self, rows: np.ndarray) -> np.ndarray:
         """Where CBP returns people to Mexico: a city in the sector of encounter, else their own."""
-        by_sector = self.border.cities_by_sector
-        cities = []
-        for t, u in zip(travellers, self.rng.random(len(travellers)).tolist(), strict=True):
-            options = by_sector[t.sector or CITIES[t.city].sector]
-            cities.append(options[int(u * len(options))] if options else t.city)
-        return cities
+        p = self.population
+        sector = np.where(p.sector[rows] >= 0, p.sector[rows], CITY_SECTOR[p.city[rows]])
+        choices = self.cities_in_sector[sector]
+        count = (choices >= 0).sum(axis=1)
+        pick = (self.rng.random(len(rows)) * count).astype(np.intp)
+        return np.where(count > 0, choices[np.arange(len(rows)), np.minimum(pick, choices.shape[1] - 1)], p.city[rows])
 
     def city_crowding(self) -> list[float]:
-        people = [0.0] * len(CITIES)
-        for t in self.in_city.items:
-            people[t.city] += t.people
-        for p in self.ports:
-            people[p.city] += p.queued
-        self.border.set_crowding(people)
-        return [p / places for p, places in zip(people, self.border.shelter, strict=True)]
+        p = self.population
+        in_city = p.in_city()
+        people = np.bincount(p.city[in_city], p.people[in_city].astype(float), len(CITIES))
+        for port in self.ports:
+            people[port.city] += port.queued
+        self.border.set_crowding(people.tolist())
+        return (people / np.asarray(self.border.shelter)).tolist()
 
     def hearing(self, t) -> None:
         self.processing.hearing(t)

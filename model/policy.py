@@ -10,6 +10,8 @@ import copy
 from dataclasses import replace
 from enum import IntEnum
 
+import numpy as np
+
 from model.params import GROUPS, KINDS, LEVER_SECTIONS
 
 
@@ -245,12 +247,28 @@ def prosecuted(levers: Levers, rand) -> bool:
     return rand.random() < levers.processing.prosecution
 
 
+BARRING = (Outcome.RETURN_MEXICO, Outcome.REMOVE_ORIGIN)
+"""Title 8 removal orders: they carry a re-entry bar."""
+
+
+def among(outcomes) -> np.ndarray:
+    """A lookup by outcome number, True for these outcomes: `among(X)[outcomes]` tests many at once."""
+    table = np.zeros(len(Outcome), dtype=bool)
+    table[list(outcomes)] = True
+    return table
+
+
 def bar_end(levers: Levers, day: int, kind: str, outcome: Outcome) -> int | None:
     """The last day of the re-entry bar a Title 8 removal order carries (children returned to Mexico
     under the TVPRA leave without an order)."""
-    if kind == "uc" or outcome not in (Outcome.RETURN_MEXICO, Outcome.REMOVE_ORIGIN):
-        return None
-    return day + round(365 * levers.processing.reentry_bar_years)
+    end = bar_ends(levers, day, kind == "uc", outcome)
+    return int(end) if end >= 0 else None
+
+
+def bar_ends(levers: Levers, day: int, child, outcome):
+    """`bar_end` for arrays of people (whether each is a child alone, each one's outcome): -1 for none."""
+    barred = ~np.asarray(child) & among(BARRING)[outcome]
+    return np.where(barred, day + round(365 * levers.processing.reentry_bar_years), -1)
 
 
 def port_takes(levers: Levers, kind: str) -> bool:
@@ -335,5 +353,5 @@ def outlook_table(levers: Levers, apprehension: float) -> dict:
 
 
 __all__ = ["Choice", "Option", "OPTIONS", "appointments_open", "parole_open", "children_exempt_adults_barred", "Outcome", "Levers", "Budget", "disposition", "outlook", "outlook_table", "ice_intake",
-           "reentry_outlook", "reinstated", "reinstated_screen", "prosecuted", "bar_end",
+           "reentry_outlook", "reinstated", "reinstated_screen", "prosecuted", "bar_end", "bar_ends", "among",
            "barred_by_closure", "counted", "mexico_takes", "ENTERED", "FAR", "EXPELLED"]

@@ -4,11 +4,18 @@ tells others about). The rules are in `model.policy`; this module carries them o
 
 from __future__ import annotations
 
+from collections import defaultdict
 from functools import cache
 
-from agents.traveller import back_in_cities, move_all, remove_all, retire_all
+import numpy as np
+
+from agents.population import NONE
+from agents.traveller import CHILD, back_in_cities, counted_kinds, learn_all, move_all, remove_all, retire_all
+from model.border import SECTORS
+from model.params import GROUPS, KINDS
 from model.policy import (
-    ENTERED, EXPELLED, FAR, Option, Outcome, bar_end, counted, disposition, ice_intake, prosecuted, reinstated,
+    ENTERED, EXPELLED, FAR, Option, Outcome, among, bar_end, bar_ends, counted, disposition, ice_intake, prosecuted,
+    reinstated,
 )
 from model.records import KIND_TO_DEMOGRAPHIC
 from model.states import State
@@ -23,9 +30,9 @@ def tally(channel: str, kind: str, group: str, sector: str | None) -> tuple[str,
     return tuple(columns)
 
 
-def custody(days: dict, outcome: Outcome) -> int:
-    """Whole days in custody before the pathway decided at encounter is carried out."""
-    return int(days[OUTCOME_NAMES[outcome]])
+def custody(days: dict) -> np.ndarray:
+    """Whole days in custody before the pathway decided at encounter is carried out, by outcome."""
+    return np.array([int(days[OUTCOME_NAMES[outcome]]) for outcome in Outcome])
 
 
 OUTCOME_NAMES = {outcome: outcome.name.lower() for outcome in Outcome}
@@ -39,8 +46,8 @@ SETTLED_COLUMN = {Outcome.EXPEL_MEXICO: "expulsions", Outcome.EXPEL_ORIGIN: "exp
 
 class Processing:
     """The CBP processing desk and ICE's removal desk: they own nothing but today's tallies and
-    the people Border Patrol holds. A day's encounters and book-outs are handled as batches;
-    each person's pathway is still decided one at a time (`disposition`), in order, since
+    the people Border Patrol holds. A day's encounters and book-outs are handled as batches of
+    rows; each person's pathway is still decided one at a time (`disposition`), in order, since
     capacities and Border Patrol's holding fill up as the day goes."""
 
     def __init__(self, model):
@@ -48,136 +55,154 @@ class Processing:
         self.holding = 0.0  # people in Border Patrol's holding today (port custody is apart)
 
     def encounter(self, t, channel: str, option: int, sector: str | None, appointment: bool = False) -> None:
-        self.encounter_all([(t, option, sector)], channel, appointment)
+        """One traveller encountered (for checks of the rules one case at a time)."""
+        self.encounter_all(t.rows, channel, np.array([option]),
+                           np.array([NONE if sector is None else SECTORS.index(sector)]), appointment)
 
-    def encounter_all(self, met: list, channel: str, appointment: bool = False) -> None:
-        """Count today's encounters on one channel (`met`: (traveller, option tried, sector or None))
-        and decide each one's pathway; each is held until its book-out day."""
-        if not met:
+    def encounter_all(self, rows: np.ndarray, channel: str, options: np.ndarray, sectors: np.ndarray,
+                      appointment: bool = False) -> None:
+        """Count today's encounters on one channel (the options tried, and for Border Patrol the
+        sectors) and decide each one's pathway; each is held until its book-out day."""
+        if not len(rows):
             return
-        m, today, lev = self.model, self.model.today, self.model.levers
+        m, today, lev, p = self.model, self.model.today, self.model.levers, self.model.population
         day, usbp = m.day, channel == "usbp"
         fear, days = lev.processing.fear_threshold, lev.processing.custody_days
         holding_capacity = lev.border_patrol.holding_capacity
-        travellers, book_out = [], []
-        for t, option, sector in met:
-            people, kind, group = t.people, t.counted_as, t.group
-            for column in tally(channel, kind, group, sector):
-                today[column] += people
-            if usbp and counted(lev, kind, group):
-                today["counted_encounters"] += people
-            today["repeat_encounters" if day - t.last_encounter <= 365 else "unique_encountered"] += people
-            t.encounters += 1
-            t.last_encounter = day
-            t.tried, t.sector = option, sector
-            prior = day <= t.barred_until
-            outcome = disposition(lev, m.budget, m.random, group=group, kind=kind, claims=t.claim > fear,
-                                  people=people, families=m.scale if kind == "family" else 0.0,
-                                  appointment=appointment, can_hold=not usbp or self.holding < holding_capacity,
-                                  prior_order=prior)
+        kinds = counted_kinds(m, rows)
+        people = p.people[rows]
+        repeat = day - p.last_encounter[rows] <= 365
+        prior = day <= p.barred_until[rows]
+        tallies: defaultdict[tuple, float] = defaultdict(float)
+        outcomes = []
+        for g, k, sector, n, claim, was_barred in zip(p.g[rows].tolist(), kinds.tolist(), sectors.tolist(),
+                                                    people.tolist(), p.claim[rows].tolist(), prior.tolist(),
+                                                    strict=True):
+            kind, group = KINDS[k], GROUPS[g]
+            tallies[(kind, group, sector)] += n
+            outcome = disposition(lev, m.budget, m.random, group=group, kind=kind, claims=claim > fear, people=n,
+                                  families=m.scale if kind == "family" else 0.0, appointment=appointment,
+                                  can_hold=not usbp or self.holding < holding_capacity, prior_order=was_barred)
             if outcome in EXPELLED:
-                today["encounters_title42"] += people
-            if reinstated(kind, outcome, prior):
-                today["reinstatements"] += people
+                today["encounters_title42"] += n
+            if reinstated(kind, outcome, was_barred):
+                today["reinstatements"] += n
                 if prosecuted(lev, m.random):
-                    today["prosecutions"] += people
-            t.outcome = outcome
+                    today["prosecutions"] += n
             if usbp:
-                self.holding += people
-            travellers.append(t)
-            book_out.append(day + custody(days, outcome))
-        move_all(m, travellers, State.IN_CUSTODY)
-        m.calendar.add_all(book_out, travellers, "book_out")
+                self.holding += n
+            outcomes.append(outcome)
+        for (kind, group, sector), n in tallies.items():
+            for column in tally(channel, kind, group, SECTORS[sector] if sector >= 0 else None):
+                today[column] += n
+            if usbp and counted(lev, kind, group):
+                today["counted_encounters"] += n
+        today["repeat_encounters"] += float(people[repeat].sum())
+        today["unique_encountered"] += float(people[~repeat].sum())
+        p.encounters[rows] += 1
+        p.last_encounter[rows] = day
+        p.tried[rows], p.sector[rows], p.outcome[rows] = options, sectors, outcomes
+        move_all(m, rows, State.IN_CUSTODY)
+        m.calendar.add_all(day + custody(days)[outcomes], rows, "book_out")
 
     def book_out(self, t) -> None:
-        self.book_out_all([t])
+        self.book_out_all(t.rows)
 
-    def book_out_all(self, due: list) -> None:
+    def book_out_all(self, rows: np.ndarray) -> None:
         """Carry out the pathways decided at encounter of everyone due out of custody today, and the
         removal flights (or releases after a fear screening) of those due out of ICE detention.
         The day's departures from ICE detention come first, so their beds are free for the day's
         transfers."""
-        leaving_ice = [(t, t.outcome, "ice") for t in due if t.state == State.ICE_DETENTION]
-        self.settle_all(leaving_ice)
-        settled = []
-        for t in due:
-            if t.state != State.IN_CUSTODY:
-                continue
-            if t.sector is not None:
-                self.holding -= t.people
-            if t.outcome in (Outcome.REMOVE_ORIGIN, Outcome.ICE_RELEASE):
-                outcome = self.transfer_to_ice(t)
-                if outcome is not None:
-                    settled.append((t, outcome, "ice"))
-            else:
-                settled.append((t, t.outcome, "usbp" if t.sector is not None else "cbp"))
-        self.settle_all(settled)
+        p = self.model.population
+        state = p.state[rows]
+        if not len(rows):
+            return
+        leaving = rows[state == State.ICE_DETENTION]
+        self.settle_all(leaving, p.outcome[leaving], np.full(len(leaving), ICE))
+        rows = rows[state == State.IN_CUSTODY]
+        outcome, border_patrol = p.outcome[rows], p.sector[rows] >= 0
+        self.holding -= float(p.people[rows[border_patrol]].sum())
+        to_ice = TO_ICE[outcome]
+        ice, ice_outcomes = self.transfer_to_ice(rows[to_ice], outcome[to_ice])
+        rows = np.concatenate([rows[~to_ice], ice])
+        outcomes = np.concatenate([outcome[~to_ice], ice_outcomes])
+        released_by = np.concatenate([np.where(border_patrol[~to_ice], USBP, CBP), np.full(len(ice), ICE)])
+        self.settle_all(rows, outcomes, released_by)
 
-    def transfer_to_ice(self, t) -> Outcome | None:
-        """CBP books the person out to ICE (as OHSS counts transfers to ICE): someone held for a fear
+    def transfer_to_ice(self, rows: np.ndarray, outcomes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """CBP books people out to ICE (as OHSS counts transfers to ICE): someone held for a fear
         screening is released by ICE once screened in; someone with a removal order to a country
-        other than Mexico is held for a flight, returned to Mexico, or released (`ice_intake`).
-        Returns the outcome to settle now, or None for someone ICE holds."""
-        m = self.model
-        m.today["transfers_ice"] += t.people
-        if t.outcome == Outcome.ICE_RELEASE:
-            t.move(State.ICE_DETENTION)
-            m.calendar.add(m.day + max(1, int(m.levers.processing.screening_days)), t, "book_out")
-            return None
-        outcome, day = ice_intake(m.levers, m.budget, group=t.group, people=t.people,
-                                  detained=m.census.people[State.ICE_DETENTION], today=m.day)
-        if outcome == Outcome.REMOVE_ORIGIN:
-            t.move(State.ICE_DETENTION)
-            m.calendar.add(day, t, "book_out")
-            return None
-        return outcome
+        other than Mexico is held for a flight, returned to Mexico, or released (`ice_intake`), one
+        at a time, since beds and seats fill up (those held for a screening take their beds first).
+        Returns those ICE does not hold, with their outcomes, to settle now."""
+        m, p = self.model, self.model.population
+        if not len(rows):
+            return rows, outcomes
+        m.today["transfers_ice"] += float(p.people[rows].sum())
+        screened = rows[outcomes == Outcome.ICE_RELEASE]
+        move_all(m, screened, State.ICE_DETENTION)
+        m.calendar.add_all(m.day + max(1, int(m.levers.processing.screening_days)), screened, "book_out")
+        ordered = rows[outcomes != Outcome.ICE_RELEASE]
+        detained = int(m.census.people[State.ICE_DETENTION])
+        held, flights, settled, settled_outcomes = [], [], [], []
+        for row, g, people in zip(ordered.tolist(), p.g[ordered].tolist(), p.people[ordered].tolist(), strict=True):
+            outcome, day = ice_intake(m.levers, m.budget, group=GROUPS[g], people=people, detained=detained, today=m.day)
+            if outcome == Outcome.REMOVE_ORIGIN:
+                held.append(row)
+                flights.append(day)
+                detained += people
+            else:
+                settled.append(row)
+                settled_outcomes.append(outcome)
+        held = np.array(held, dtype=np.intp)
+        move_all(m, held, State.ICE_DETENTION)
+        m.calendar.add_all(np.array(flights, dtype=np.intp), held, "book_out")
+        return np.array(settled, dtype=np.intp), np.array(settled_outcomes, dtype=outcomes.dtype)
 
     def settle(self, t, outcome: Outcome, released_by: str = "cbp") -> None:
-        self.settle_all([(t, outcome, released_by)])
+        self.settle_all(t.rows, np.array([outcome]), np.array([RELEASERS.index(released_by)]))
 
-    def settle_all(self, settled: list) -> None:
-        """Final outcomes (traveller, outcome, who released them if they are released): reported to
-        others, learnt from, and each person placed where the outcome sends them."""
-        if not settled:
+    def settle_all(self, rows: np.ndarray, outcomes: np.ndarray, released_by: np.ndarray) -> None:
+        """Final outcomes (and who released each, if released): reported to others, learnt from,
+        and each person placed where the outcome sends them."""
+        if not len(rows):
             return
-        m, today = self.model, self.model.today
-        by_outcome: dict[Outcome, list] = {}
-        news = []
-        for t, outcome, released_by in settled:
-            option = Option.SURRENDER if t.tried == Option.EVADE else t.tried  # caught evaders are processed alike
-            entered, far = outcome in ENTERED, outcome in FAR
-            news.append((t.g, t.k, option, t.people, entered, far))
-            t.learn(option, entered, far)
-            bar = bar_end(m.levers, m.day, t.counted_as, outcome)
-            if bar is not None:
-                t.barred_until = bar
-            if outcome == Outcome.RELEASE or outcome == Outcome.ICE_RELEASE:
-                if released_by in ("usbp", "ice"):
-                    today[f"releases_{released_by}"] += t.people
-                outcome = Outcome.RELEASE
-            by_outcome.setdefault(outcome, []).append(t)
-        m.info.report_all(news)
-        for outcome, travellers in by_outcome.items():
-            people = sum(t.people for t in travellers)
-            today[SETTLED_COLUMN[outcome]] += people
+        m, today, p = self.model, self.model.today, self.model.population
+        tried = p.tried[rows]
+        option = np.where(tried == Option.EVADE, Option.SURRENDER, tried)  # caught evaders are processed alike
+        entered, far = IS_ENTERED[outcomes], IS_FAR[outcomes]
+        people = p.people[rows].astype(float)
+        m.info.report_all(p.g[rows], p.k[rows], option, people, entered, far)
+        learn_all(m, rows, option, entered, far)
+        bar = bar_ends(m.levers, m.day, p.k[rows] == CHILD, outcomes)
+        p.barred_until[rows] = np.where(bar >= 0, bar, p.barred_until[rows])
+        released = IS_RELEASE[outcomes]
+        for who in (USBP, ICE):
+            if (mask := released & (released_by == who)).any():
+                today[f"releases_{RELEASERS[who]}"] += float(people[mask].sum())
+        outcomes = np.where(released, Outcome.RELEASE, outcomes)
+        for outcome in np.unique(outcomes).tolist():
+            mask = outcomes == outcome
+            who = rows[mask]
+            today[SETTLED_COLUMN[outcome]] += float(people[mask].sum())
             if outcome in (Outcome.EXPEL_MEXICO, Outcome.RETURN_MEXICO):
-                back_in_cities(m, travellers, m.return_cities(travellers))
+                back_in_cities(m, who, m.return_cities(who))
             elif outcome in (Outcome.EXPEL_ORIGIN, Outcome.REMOVE_ORIGIN):
-                remove_all(m, travellers, State.REMOVED)
+                remove_all(m, who, State.REMOVED)
             elif outcome == Outcome.MPP:
-                for t, city in zip(travellers, m.return_cities(travellers), strict=True):
+                for t, city in zip(p.handles(who), m.return_cities(who).tolist(), strict=True):
                     t.back_in_mexico(State.MPP, city)
             elif outcome == Outcome.HHS:
-                move_all(m, travellers, State.HHS)
-                retire_all(m, travellers)
+                move_all(m, who, State.HHS)
+                retire_all(m, who)
             else:  # paroled, or released with a notice to appear by Border Patrol, the ports or ICE
-                self.enter_us(travellers, State.PAROLED if outcome == Outcome.PAROLE else State.RELEASED)
+                self.enter_us(who, State.PAROLED if outcome == Outcome.PAROLE else State.RELEASED)
 
-    def enter_us(self, travellers: list, state: State) -> None:
+    def enter_us(self, rows: np.ndarray, state: State) -> None:
         """Into the United States: a case in the immigration courts, and out of the model."""
-        self.model.courts.backlog += sum(t.people for t in travellers)
-        move_all(self.model, travellers, state)
-        retire_all(self.model, travellers)
+        self.model.courts.backlog += int(self.model.population.people[rows].sum())
+        move_all(self.model, rows, state)
+        retire_all(self.model, rows)
 
     def hearing(self, t) -> None:
         """An MPP enrollee's final hearing: relief is rare; otherwise a removal order."""
@@ -185,9 +210,17 @@ class Processing:
         t.hearing_day = None
         if m.random.random() < m.levers.mpp.relief:
             m.today["releases"] += t.people
-            self.enter_us([t], State.RELEASED)
+            self.enter_us(t.rows, State.RELEASED)
             return
         m.today["removals"] += t.people
         m.info.report(t.g, t.k, Option.SURRENDER, t.people, False, True)
         t.barred_until = bar_end(m.levers, m.day, t.counted_as, Outcome.REMOVE_ORIGIN)
-        t.removed(State.REMOVED)
+        remove_all(m, t.rows, State.REMOVED)
+
+
+TO_ICE = among((Outcome.REMOVE_ORIGIN, Outcome.ICE_RELEASE))
+"""Book-outs to ICE: for a removal flight, or a fear screening."""
+IS_ENTERED, IS_FAR, IS_RELEASE = among(ENTERED), among(FAR), among((Outcome.RELEASE, Outcome.ICE_RELEASE))
+CBP, USBP, ICE = range(3)
+RELEASERS = ("cbp", "usbp", "ice")
+"""Who releases someone: the ports (CBP), Border Patrol or ICE (the daily table counts the last two apart)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
+import numpy as np
+
 
 class State(IntEnum):
     TRAVELLING = 0  # on the way north through Mexico
@@ -38,7 +40,7 @@ class Census:
     """People (not agents) by state, updated on every move."""
 
     def __init__(self) -> None:
-        self.people = [0] * len(State)
+        self.people = np.zeros(len(State), dtype=np.int64)
         self.arrived = 0  # everyone who ever considered leaving
 
     def enter(self, state: State, n: int) -> None:
@@ -56,8 +58,8 @@ class Census:
 
     @property
     def exited(self) -> int:
-        return sum(self.people[s] for s in EXITS)
+        return int(sum(self.people[s] for s in EXITS))
 
     @property
     def active(self) -> int:
-        return sum(self.people) - self.exited
+        return int(self.people.sum()) - self.exited

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from mesa.time import Priority
 
+from agents.traveller import days_from_now, move_all
 from model.policy import outlook_table
 from model.states import State
 from model.threshold import ThresholdController
@@ -76,9 +77,9 @@ class Timeline:
             else:
                 self.controller.reconfigure(c.activation, c.lift, c.window_days, c.days_below, c.lift_delay_days)
         if old.appointments.active and not new.appointments.active:
-            for t in m.appointments.cancel_all():  # every request and appointment is cancelled
-                t.move(State.STAGING)
-                m.calendar.add(m.day + 1 + int(m.random.expovariate(1.0 / m.beh.reconsider_days)), t, "decide")
+            rows = m.appointments.cancel_all()  # every request and appointment is cancelled
+            move_all(m, rows, State.STAGING)
+            m.calendar.add_all(days_from_now(m, len(rows), m.beh.reconsider_days), rows, "decide")
         if new.border_patrol.agents != old.border_patrol.agents:
             bp = new.border_patrol
             if sum(s.agents for s in m.sectors) > 0:

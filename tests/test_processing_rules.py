@@ -39,8 +39,7 @@ def run_calendar(m, days):
     """Carry out every book-out due in the next `days` days (the rest of the day is not stepped)."""
     for day in range(m.day, m.day + days):
         m.day = day
-        for t in m.calendar.due(day)["book_out"]:
-            m.processing.book_out(t)
+        m.processing.book_out_all(m.calendar.due(day)["book_out"])
 
 
 def test_holding_full_releases_before_a_screening_and_never_turns_a_removal_into_a_release():
