@@ -105,7 +105,7 @@ class OriginCommunities(Agent):
         their group's routes lead to, with the options the rules leave open to their kind; and
         the chance Mexico stops the trip on the way."""
         m, levers, beh = self.model, self.model.levers, self.model.beh
-        shares = np.array([m.route_shares[group] for group in GROUPS])[self.g]  # (class, city)
+        shares = m.route_shares[self.g]  # (class, city)
         catch, danger = best_evasion(m, np.array(m.city_range), 1.0)  # from each city, at middling risk
         port_wait = np.array([p.expected_wait() for p in m.ports])
         port_open, appointments = open_to_kind(levers)
