@@ -32,9 +32,11 @@ from agents.choosing import best_evasion, open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
-from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
+from agents.valuation import (Circumstances, can_evade, draw_choices, expected_best, logit_chances, option_terms,
+                              option_values)
+from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import Choice, parole_open, reentry_outlook
+from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
 from model.pressure import Pressure
 from model.states import State
 
@@ -59,12 +61,20 @@ class OriginCommunities(Agent):
         self.g, self.k, bins = (np.array(x, dtype=np.intp) for x in zip(*self.classes, strict=True))
         self.claim = (bins + 0.5) / self.bins
         self.evades = np.array([can_evade(GROUPS[g], KINDS[k]) for g, k, _ in self.classes])
+        self.stay = beh.home_value * (1.0 - self.claim)
+        """Each class's value of staying home (or of going home from the border)."""
+        self.mexican = self.g == GROUPS.index("mx")  # Mexico does not stop its own nationals on the way
+        self.cities = np.arange(len(CITIES))
         self.pool: dict[tuple, deque] = {c: deque() for c in self.classes}
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
         self.pipe: deque = deque()
         self.values = np.zeros((len(self.classes), len(HOME)))  # a row a class, columns in `HOME` order
         self.barred = self.values  # the same, for someone within a re-entry bar
         self.parole_month, self.parole_used = None, 0.0
+        # What the daily valuation reads from rules that seldom change, and the rules it was made from.
+        self._fear_read = self._heard_row = self._fearful = None  # by `levers.processing`
+        self._moved_read, self._moved = None, None  # by an announced change's table, today's outlook and `_heard_row`
+        self._parole_room_read, self._paroling = None, None  # the classes parole is open to, by this month's room
 
     # -- the day ------------------------------------------------------------------------
     def day(self) -> None:
@@ -106,7 +116,7 @@ class OriginCommunities(Agent):
         the chance Mexico stops the trip on the way."""
         m, levers, beh = self.model, self.model.levers, self.model.beh
         shares = m.route_shares[self.g]  # (class, city)
-        catch, danger = best_evasion(m, np.array(m.city_range), 1.0)  # from each city, at middling risk
+        catch, danger = best_evasion(m, self.cities, 1.0)  # from each city, at middling risk
         port_wait = np.array([p.expected_wait() for p in m.ports])
         port_open, appointments = open_to_kind(levers)
         at = Circumstances(danger_here=shares @ m.city_danger, evade_catch=shares @ catch,
@@ -114,20 +124,20 @@ class OriginCommunities(Agent):
                            port_wait=np.where(port_open[self.k], shares @ port_wait, np.nan),
                            appointment_wait=np.where(appointments[self.k], m.appointments.expected_wait(), np.nan),
                            days_left=beh.patience_days)
-        stopped = np.where(self.g == GROUPS.index("mx"), 0.0,
-                           np.minimum(1.0, levers.mexico.interdiction * (shares @ m.exposure)))
+        stopped = np.where(self.mexican, 0.0, np.minimum(1.0, levers.mexico.interdiction * (shares @ m.exposure)))
         return at, stopped
 
     def journey(self, belief: np.ndarray, at: Circumstances, stopped: np.ndarray) -> np.ndarray:
         """Each class's expected value of setting out (belief's last axis is a class's six beliefs;
         a leading axis may hold several sets of beliefs): at the border, the best of its options or
         going home (a logit's expected best); stopped by Mexico on the way, back home; the
-        journey's cost either way."""
+        journey's cost either way. What the beliefs do not change is worked out once for all sets."""
         m, beh = self.model, self.model.beh
-        home = np.broadcast_to(beh.home_value * (1.0 - self.claim), belief.shape[:-1])
-        options = border_options(m.worth, beh, belief, claim=self.claim, risk=1.0, can_evade=self.evades, at=at)
-        there = expected_best(np.concatenate([options, home[..., None]], axis=-1), beh.choice_noise)
-        return (1.0 - stopped) * there + stopped * home - beh.journey_cost
+        terms = option_terms(beh, self.claim.shape, claim=self.claim, risk=1.0, can_evade=self.evades, at=at)
+        there = np.empty((*belief.shape[:-1], len(OPTIONS) + 1))  # the options at the border, then going home
+        there[..., :-1] = option_values(m.worth, belief, self.stay, terms)
+        there[..., -1] = self.stay
+        return (1.0 - stopped) * expected_best(there, beh.choice_noise) + stopped * self.stay - beh.journey_cost
 
     def value_classes(self) -> None:
         """Each class's values of setting out, waiting, staying (and applying for parole), for
@@ -136,36 +146,49 @@ class OriginCommunities(Agent):
         rest are removed again), and may be prosecuted."""
         m, beh, levers = self.model, self.model.beh, self.model.levers
         ahead = m.info.upcoming(m.day, beh.anticipation_days)
-        fear = (self.claim > levers.processing.fear_threshold).astype(np.intp)
-        belief = self.heard[self.g, self.k, fear]
+        if levers.processing is not self._fear_read:  # which classes' claims meet the fear standard
+            fear = (self.claim > levers.processing.fear_threshold).astype(np.intp)
+            self._heard_row = (self.g * len(KINDS) + self.k) * 2 + fear  # each class's row of `heard`, flattened
+            self._fearful = fear[:, None] == 1
+            self._fear_read = levers.processing
+        belief = self.heard.reshape(-1, 6)[self._heard_row]
         screen, prosecution = reentry_outlook(levers)
         barred = belief.copy()
-        for i in (0, 2):  # surrender and port: entry only through the narrower screening
-            enter = np.where(fear == 1, np.minimum(belief[:, i], screen), belief[:, i])
-            barred[:, i + 1] = np.minimum(1.0, belief[:, i + 1] + belief[:, i] - enter)
-            barred[:, i] = enter
+        tried, entry = belief.reshape(-1, 3, 2)[:, :2], barred.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
+        enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # only through the narrower screening
+        entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
+        entry[..., 0] = enter
         beliefs = [belief, barred]
         if ahead is not None:  # what the new rules imply against today's, for the journey after the change
             effective, table = ahead
-            moved = outlook_array(table) - m.outlook_array
-            beliefs.append(np.clip(belief + moved[self.g, self.k, fear].reshape(-1, 6), 0.0, 1.0))
+            inputs = (table, m.outlook_array, self._heard_row)
+            if self._moved_read is None or any(a is not b for a, b in zip(inputs, self._moved_read, strict=True)):
+                moved = outlook_array(table) - m.outlook_array
+                self._moved, self._moved_read = moved.reshape(-1, 6)[self._heard_row], inputs
+            beliefs.append(np.clip(belief + self._moved, 0.0, 1.0))
         go = self.journey(np.stack(beliefs), *self.circumstances())
-        stay = beh.home_value * (1.0 - self.claim)
         drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration,
         if ahead is not None:  # which may come after the announced change
             drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (go[2] - go[0])
-        self.values = self.choice_values(go[0], drift, stay)
+        go = go[:2]
+        go[1] -= prosecution * beh.prosecution_cost
+        self.values, self.barred = self.choice_values(go, drift)
         room = self.parole_room()
-        self.values[:, HOME.index(PAROLE)] = np.where([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes],
-                                                      m.worth.entry, -np.inf)
-        self.barred = self.choice_values(go[1] - prosecution * beh.prosecution_cost, drift, stay)
+        if room != self._parole_room_read:
+            self._paroling = np.flatnonzero([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes])
+            self._parole_room_read = room
+        self.values[self._paroling, HOME.index(PAROLE)] = m.worth.entry
 
-    def choice_values(self, go: np.ndarray, drift, stay: np.ndarray) -> np.ndarray:
+    def choice_values(self, go: np.ndarray, drift) -> np.ndarray:
         """Setting out, waiting (and reconsidering with the journey's expected drift), staying;
-        parole closed (columns in `HOME` order, a row a class)."""
+        parole closed (columns in `HOME` order, a row a class; `go` may have leading axes)."""
         beh = self.model.beh
-        wait = np.maximum(go + drift, stay) - beh.home_wait_cost * beh.home_reconsider_days
-        return np.column_stack([go, wait, stay, np.full_like(go, -np.inf)])
+        values = np.empty((*go.shape, len(HOME)))
+        values[..., 0] = go
+        values[..., 1] = np.maximum(go + drift, self.stay) - beh.home_wait_cost * beh.home_reconsider_days
+        values[..., 2] = self.stay
+        values[..., 3] = -np.inf
+        return values
 
     # -- people ----------------------------------------------------------------------------
     def newcomers(self, date) -> np.ndarray:
