@@ -22,6 +22,7 @@ they take the same decision, one by one, when their calendar says they reconside
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import deque
 
@@ -37,7 +38,7 @@ from agents.valuation import (Circumstances, can_evade, draw_choices, expected_b
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
-from model.pressure import Pressure
+from model.pressure import MIX, Pressure
 from model.states import State
 
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
@@ -45,7 +46,9 @@ HOME = (GO, WAIT, STAY, PAROLE)
 """What someone at home can choose."""
 TRAVELLER = [{"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}[kind] for kind in KINDS]
 """The agent each kind of traveller becomes when it sets out."""
-FAMILY = KINDS.index("family")
+FAMILY, UC = KINDS.index("family"), KINDS.index("uc")
+UNITS_AHEAD = 366
+"""Days of pressure worked out at once for the newcomers (`OriginCommunities.expected_units`)."""
 
 
 class OriginCommunities(Agent):
@@ -53,8 +56,8 @@ class OriginCommunities(Agent):
 
     def __init__(self, model):
         super().__init__(model)
-        beh = model.beh
-        self.pressure = Pressure(model.params.pressure)
+        beh, p = model.beh, model.params.pressure
+        self.pressure = Pressure(p)
         self.bins = beh.claim_bins
         self.classes = [(g, k, b) for g in range(len(GROUPS)) for k in range(len(KINDS)) for b in range(self.bins)]
         self.index = {c: i for i, c in enumerate(self.classes)}
@@ -65,7 +68,8 @@ class OriginCommunities(Agent):
         """Each class's value of staying home (or of going home from the border)."""
         self.mexican = self.g == GROUPS.index("mx")  # Mexico does not stop its own nationals on the way
         self.cities = np.arange(len(CITIES))
-        self.pool: dict[tuple, deque] = {c: deque() for c in self.classes}
+        self.pools = [deque() for _ in self.classes]
+        """Each class's people (in `classes` order), oldest first: (claim, risk, patience, adults, children)."""
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
         self.pipe: deque = deque()
         self.values = np.zeros((len(self.classes), len(HOME)))  # a row a class, columns in `HOME` order
@@ -75,26 +79,37 @@ class OriginCommunities(Agent):
         self._fear_read = self._heard_row = self._fearful = None  # by `levers.processing`
         self._moved_read, self._moved = None, None  # by an announced change's table, today's outlook and `_heard_row`
         self._parole_room_read, self._paroling = None, None  # the classes parole is open to, by this month's room
+        # Newcomers are drawn by cell, a (group, kind): what their traits' draws take from it.
+        self.cells = np.arange(len(GROUPS) * len(KINDS))
+        group, kind = np.divmod(self.cells, len(KINDS))
+        mean = np.array([p.claim_mean[g] for g in GROUPS])[group]
+        conc = p.claim_concentration
+        self.claim_beta = (np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))  # claim ~ Beta(a, b)
+        self.cell_family = kind == FAMILY
+        self.cell_adults = (kind == KINDS.index("single")).astype(np.intp)  # (but families)
+        self.cell_children = (kind == UC).astype(np.intp)
+        self._units_from, self._units = 0, np.empty((0, len(GROUPS), len(KINDS)))  # see `expected_units`
 
     # -- the day ------------------------------------------------------------------------
     def day(self) -> None:
         """Hear the news, value the journey, take in today's newcomers and let those who
         reconsider today decide."""
-        m = self.model
+        m, pools = self.model, self.pools
         self.hear()
         self.value_classes()
         fresh = self.newcomers(m.date)
-        sizes = np.fromiter((len(self.pool[c]) for c in self.classes), np.intp, len(self.classes))
-        live = np.flatnonzero(sizes)
-        if not len(live):
+        live = [i for i, pool in enumerate(pools) if pool]
+        if not live:
             return
         # Who reconsiders today, and what they choose, for every class at once.
-        deciding = fresh[live] + m.rng.binomial(sizes[live] - fresh[live], 1.0 / m.beh.home_reconsider_days)
+        new = [fresh[i] for i in live]
+        waiting = [len(pools[i]) - f for i, f in zip(live, new, strict=True)]
+        deciding = new + m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days)
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
         leaving: list[tuple[int, tuple]] = []
-        for i, n, chosen in zip(live.tolist(), deciding.tolist(), counts.tolist(), strict=True):
+        for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                leaving += self.decide_class(i, int(fresh[i]), n, dict(zip(HOME, chosen, strict=True)))
+                leaving += self.decide_class(i, f, n, chosen)
         self.set_out(leaving)
 
     def hear(self) -> None:
@@ -155,7 +170,7 @@ class OriginCommunities(Agent):
         screen, prosecution = reentry_outlook(levers)
         barred = belief.copy()
         tried, entry = belief.reshape(-1, 3, 2)[:, :2], barred.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
-        enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # only through the narrower screening
+        enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # through the narrower screen
         entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
         entry[..., 0] = enter
         beliefs = [belief, barred]
@@ -191,71 +206,68 @@ class OriginCommunities(Agent):
         return values
 
     # -- people ----------------------------------------------------------------------------
-    def newcomers(self, date) -> np.ndarray:
+    def newcomers(self, date) -> list[int]:
         """Today's people who start to consider leaving, drawn for every group and kind at once and
         added to their classes; returns how many joined each class."""
-        m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        size = 1 + p.family_two_adult_share + p.family_children_mean
-        means = np.zeros((len(GROUPS), len(KINDS)))
-        for g, group in enumerate(GROUPS):
-            rate = self.pressure.rate(group, date)
-            if rate > 0:
-                fam, uc = self.pressure.shares(group, date)
-                means[g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
-        units = rng.poisson(means / m.scale).ravel()
-        fresh = np.zeros(len(self.classes), dtype=np.intp)
-        n = int(units.sum())
+        m, bins, pools = self.model, self.bins, self.pools
+        units = m.rng.poisson(self.expected_units(date)).ravel()
+        fresh = [0] * len(self.classes)
+        cells = np.repeat(self.cells, units)
+        n = len(cells)
         if n == 0:
             return fresh
-        g = np.repeat(np.arange(len(GROUPS)).repeat(len(KINDS)), units)
-        k = np.repeat(np.tile(np.arange(len(KINDS)), len(GROUPS)), units)
-        traits = self.traits(g, k, n)
-        cls = (g * len(KINDS) + k) * self.bins + np.minimum(self.bins - 1, (traits[0] * self.bins).astype(np.intp))
-        order = np.argsort(cls, kind="stable")
-        people = list(zip(*(column[order].tolist() for column in traits), strict=True))
-        fresh = np.bincount(cls, minlength=len(self.classes))
-        start = 0
-        for i in np.flatnonzero(fresh).tolist():
-            self.pool[self.classes[i]].extend(people[start:start + fresh[i]])
-            start += fresh[i]
-        arrived = int((traits[3] + traits[4]).sum()) * m.scale
+        traits = self.traits(cells, n)
+        joined = (cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))).tolist()
+        columns = [column.tolist() for column in traits]
+        for i, person in zip(joined, zip(*columns, strict=True), strict=True):
+            pools[i].append(person)
+            fresh[i] += 1
+        arrived = (sum(columns[3]) + sum(columns[4])) * m.scale
         m.census.enter(State.CONSIDERING, arrived)
         m.today["pressure"] += arrived
         return fresh
 
-    def traits(self, g: np.ndarray, k: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    def traits(self, cells: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """n people's claim ~ Beta around their group's mean, risk tolerance ~ lognormal(0, spread),
-        patience ~ exponential, adults and children (by kind), given their groups and kinds."""
+        patience ~ exponential, adults and children (by kind), given their cells (group and kind)."""
         m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        mean = np.array([p.claim_mean[group] for group in GROUPS])[g]
-        conc = p.claim_concentration
-        claim = rng.beta(np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))
+        claim = rng.beta(self.claim_beta[0][cells], self.claim_beta[1][cells])
         risk = rng.lognormal(0.0, p.risk_spread, n)
         patience = rng.exponential(m.beh.patience_days, n)
-        family = k == KINDS.index("family")
-        adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), k == KINDS.index("single"))
-        children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), k == KINDS.index("uc"))
+        family = self.cell_family[cells]
+        adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), self.cell_adults[cells])
+        children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), self.cell_children[cells])
         return claim, risk, patience, adults.astype(np.intp), children.astype(np.intp)
+
+    def expected_units(self, date) -> np.ndarray:
+        """Today's expected newcomers by (group, kind), in agents: people, families or children.
+        Read from the pressure of a year ahead worked out at once (`pressure_units`), since the
+        pressure's knots are interpolated faster for many days than for one."""
+        day = date.toordinal()
+        if not self._units_from <= day < self._units_from + len(self._units):
+            m = self.model
+            self._units = pressure_units(self.pressure, m.params.pressure, date, UNITS_AHEAD) / m.scale
+            self._units_from = day
+        return self._units[day - self._units_from]
 
     def claim_class(self, claim: float) -> int:
         return min(self.bins - 1, int(claim * self.bins))
 
-    def decide_class(self, i: int, fresh: int, n: int, counts: dict) -> list[tuple[int, tuple]]:
+    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int]) -> list[tuple[int, tuple]]:
         """Today's newcomers and the others who reconsider (n in all) of class i act on their
-        choices; returns those who set out, with their class."""
-        m, pool = self.model, self.pool[self.classes[i]]
+        choices (how many chose each, in `HOME` order); returns those who set out, with their class."""
+        m, pool = self.model, self.pools[i]
+        go, _, stay, parole = chosen
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
-        rest = deciding[counts[GO]:]
-        for person in rest[:counts.get(PAROLE, 0)]:
+        for person in deciding[go:go + parole]:
             if not self.paroled(person):
                 pool.append(person)  # this month's room ran out: they wait
-        rest = rest[counts.get(PAROLE, 0):]
-        for person in rest[:counts[STAY]]:
-            people = person_count(person) * m.scale
+        if stay:
+            people = sum(person_count(person) for person in deciding[go + parole:go + parole + stay]) * m.scale
             m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
             m.today["stayed_home"] += people
-        pool.extend(rest[counts[STAY]:])
-        return [(i, person) for person in deciding[:counts[GO]]]
+        pool.extend(deciding[go + parole + stay:])
+        return [(i, person) for person in deciding[:go]]
 
     def set_out(self, leaving: list[tuple[int, tuple]]) -> None:
         """Today's leavers (class, person) set out: from here on traveller agents, each on its way
@@ -332,7 +344,26 @@ class OriginCommunities(Agent):
     # -- for checks ---------------------------------------------------------------------------
     def people(self) -> int:
         """People considering leaving, counted from the classes."""
-        return sum(person_count(p) for pool in self.pool.values() for p in pool) * self.model.scale
+        return sum(person_count(p) for pool in self.pools for p in pool) * self.model.scale
+
+
+def pressure_units(pressure: Pressure, p, first: dt.date, days: int) -> np.ndarray:
+    """The expected newcomers on each of `days` days from `first`, by (group, kind): people, families
+    and unaccompanied children, as `Pressure.rate` and `Pressure.shares` give them for each day; the
+    pressure's knots interpolated for all the days in one call (`Pressure.levels`)."""
+    ordinals = first.toordinal() + np.arange(days)
+    level = {key: pressure.levels(key, ordinals).tolist() for key in (*GROUPS, *MIX)}
+    size = 1 + p.family_two_adult_share + p.family_children_mean
+    units = np.zeros((days, len(GROUPS), len(KINDS)))
+    for d, ordinal in enumerate(ordinals.tolist()):
+        season = p.seasonality[dt.date.fromordinal(ordinal).month - 1]
+        for g, group in enumerate(GROUPS):
+            rate = level[group][d] * season
+            if rate > 0:
+                fam = min(1.0, p.family_share[group] * level["family"][d])
+                uc = min(1.0 - fam, p.uc_share[group] * level["uc"][d])
+                units[d, g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
+    return units
 
 
 def person_count(person: tuple) -> int:
