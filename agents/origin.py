@@ -166,22 +166,23 @@ class OriginCommunities(Agent):
             self._heard_row = (self.g * len(KINDS) + self.k) * 2 + fear  # each class's row of `heard`, flattened
             self._fearful = fear[:, None] == 1
             self._fear_read = levers.processing
-        belief = self.heard.reshape(-1, 6)[self._heard_row]
+        beliefs = np.empty((2 if ahead is None else 3, len(self.classes), 6))  # free, barred (and after the change)
+        belief, barred = beliefs[0], beliefs[1]
+        self.heard.reshape(-1, 6).take(self._heard_row, axis=0, out=belief)
         screen, prosecution = reentry_outlook(levers)
-        barred = belief.copy()
+        barred[...] = belief
         tried, entry = belief.reshape(-1, 3, 2)[:, :2], barred.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
         enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # through the narrower screen
         entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
         entry[..., 0] = enter
-        beliefs = [belief, barred]
         if ahead is not None:  # what the new rules imply against today's, for the journey after the change
             effective, table = ahead
             inputs = (table, m.outlook_array, self._heard_row)
             if self._moved_read is None or any(a is not b for a, b in zip(inputs, self._moved_read, strict=True)):
                 moved = outlook_array(table) - m.outlook_array
                 self._moved, self._moved_read = moved.reshape(-1, 6)[self._heard_row], inputs
-            beliefs.append(np.clip(belief + self._moved, 0.0, 1.0))
-        go = self.journey(np.stack(beliefs), *self.circumstances())
+            np.clip(belief + self._moved, 0.0, 1.0, out=beliefs[2])
+        go = self.journey(beliefs, *self.circumstances())
         drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration,
         if ahead is not None:  # which may come after the announced change
             drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (go[2] - go[0])

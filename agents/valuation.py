@@ -124,7 +124,8 @@ def option_terms(beh, shape: tuple, *, claim, risk, can_evade,
     waiting = -at.day_cost
     gain[..., 2] = waiting * at.port_wait
     gain[..., 3] = waiting * at.appointment_wait
-    caught = np.ones((*shape, 4))
+    caught = np.empty((*shape, 4))
+    caught.fill(1.0)
     caught[..., 1] = at.evade_catch
     closed = np.zeros((*shape, 4), dtype=bool)
     closed[..., 1] = ~np.asarray(can_evade)
@@ -137,7 +138,8 @@ def option_values(worth: Worth, belief: np.ndarray, home, terms: tuple) -> np.nd
     """`border_options` from its `option_terms` (which broadcast against `belief` without its
     last axis) and the value of going home."""
     gain, caught, closed = terms
-    values = worth.attempt(gain, belief[..., ENTER], belief[..., FAR], np.asarray(home)[..., None], caught=caught)
+    values = worth.attempt(gain, belief.take(ENTER, axis=-1), belief.take(FAR, axis=-1), np.asarray(home)[..., None],
+                           caught=caught)
     np.copyto(values, -np.inf, where=closed)
     return values
 
