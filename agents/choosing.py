@@ -84,8 +84,8 @@ def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
     danger = m.sector_danger_array[reach]
     merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
                      -np.inf)
-    best = merit.argmax(axis=1)[:, None]
-    return np.take_along_axis(catch, best, 1)[:, 0], np.take_along_axis(danger, best, 1)[:, 0]
+    best = np.arange(0, merit.size, merit.shape[1]) + merit.argmax(axis=1)  # each row's best, in the flattened rows
+    return catch.take(best), danger.take(best)
 
 
 def open_to_kind(levers) -> tuple[np.ndarray, np.ndarray]:
