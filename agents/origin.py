@@ -134,12 +134,13 @@ class OriginCommunities(Agent):
         catch, danger = best_evasion(m, self.cities, 1.0)  # from each city, at middling risk
         port_wait = np.array([p.expected_wait() for p in m.ports])
         port_open, appointments = open_to_kind(levers)
-        at = Circumstances(danger_here=shares @ m.city_danger, evade_catch=shares @ catch,
-                           evade_danger=shares @ danger, day_cost=beh.wait_cost * (1.0 + shares @ np.asarray(m.crowding)),
-                           port_wait=np.where(port_open[self.k], shares @ port_wait, np.nan),
+        # Averages over each class's cities (`dot`: the same matrix-vector product as `@`, for less overhead).
+        at = Circumstances(danger_here=shares.dot(m.city_danger), evade_catch=shares.dot(catch),
+                           evade_danger=shares.dot(danger), day_cost=beh.wait_cost * (1.0 + shares.dot(m.crowding)),
+                           port_wait=np.where(port_open[self.k], shares.dot(port_wait), np.nan),
                            appointment_wait=np.where(appointments[self.k], m.appointments.expected_wait(), np.nan),
                            days_left=beh.patience_days)
-        stopped = np.where(self.mexican, 0.0, np.minimum(1.0, levers.mexico.interdiction * (shares @ m.exposure)))
+        stopped = np.where(self.mexican, 0.0, np.minimum(1.0, levers.mexico.interdiction * shares.dot(m.exposure)))
         return at, stopped
 
     def journey(self, belief: np.ndarray, at: Circumstances, stopped: np.ndarray) -> np.ndarray:
