@@ -148,15 +148,31 @@ def expected_best(values: np.ndarray, noise: float) -> np.ndarray:
     """The expected value of the best of several options (along the last axis) chosen by a logit
     with this noise (the log-sum-exp): what a set of options is worth before one knows which one
     will suit."""
-    top = values.max(axis=-1, keepdims=True)
-    return (top + noise * np.log(np.exp((values - top) / noise).sum(axis=-1, keepdims=True)))[..., 0]
+    top = best_of(values)
+    spread = values - top
+    spread /= noise
+    np.exp(spread, out=spread)
+    return (top + noise * np.log(spread.sum(axis=-1, keepdims=True)))[..., 0]
 
 
 def logit_chances(values: np.ndarray, noise: float) -> np.ndarray:
     """Each row's chance of each option, proportional to exp(value / noise) (none for an option
     worth minus infinity)."""
-    weights = np.exp((values - values.max(axis=1, keepdims=True)) / noise)
-    return weights / weights.sum(axis=1, keepdims=True)
+    weights = values - best_of(values)
+    weights /= noise
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return weights
+
+
+def best_of(values: np.ndarray) -> np.ndarray:
+    """The largest value along the last axis, kept as an axis of one. Taken column by column: numpy's
+    reduction along a short last axis works row by row, which costs ten times as much once the
+    rows are thousands (a day's deciders at a fine scale); the maximum is the same either way."""
+    top = values[..., :1].copy()
+    for j in range(1, values.shape[-1]):
+        np.maximum(top, values[..., j:j + 1], out=top)
+    return top
 
 
 def draw_choices(rng: np.random.Generator, values: np.ndarray, noise: float) -> np.ndarray:
