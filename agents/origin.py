@@ -67,7 +67,7 @@ class OriginCommunities(Agent):
         self.stay = beh.home_value * (1.0 - self.claim)
         """Each class's value of staying home (or of going home from the border)."""
         self.mexican = self.g == GROUPS.index("mx")  # Mexico does not stop its own nationals on the way
-        self.cities = np.arange(len(CITIES))
+        self.cities = np.arange(len(CITIES))  # every city, in order: where a class's journey may lead
         self.pools = [deque() for _ in self.classes]
         """Each class's people (in `classes` order), oldest first: (claim, risk, patience, adults, children)."""
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
@@ -82,11 +82,11 @@ class OriginCommunities(Agent):
         # Newcomers are drawn by cell, a (group, kind): what their traits' draws take from it.
         self.cells = np.arange(len(GROUPS) * len(KINDS))
         group, kind = np.divmod(self.cells, len(KINDS))
-        mean = np.array([p.claim_mean[g] for g in GROUPS])[group]
+        mean = np.array([p.claim_mean[name] for name in GROUPS])[group]
         conc = p.claim_concentration
         self.claim_beta = (np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))  # claim ~ Beta(a, b)
         self.cell_family = kind == FAMILY
-        self.cell_adults = (kind == KINDS.index("single")).astype(np.intp)  # (but families)
+        self.cell_adults = (kind == KINDS.index("single")).astype(np.intp)  # a family's adults and children are drawn
         self.cell_children = (kind == UC).astype(np.intp)
         self._units_from, self._units = 0, np.empty((0, len(GROUPS), len(KINDS)))  # see `expected_units`
 
@@ -104,7 +104,7 @@ class OriginCommunities(Agent):
         # Who reconsiders today, and what they choose, for every class at once.
         new = [fresh[i] for i in live]
         waiting = [len(pools[i]) - f for i, f in zip(live, new, strict=True)]
-        deciding = new + m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days)
+        deciding = np.add(new, m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days))
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
         leaving: list[tuple[int, tuple]] = []
         for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):

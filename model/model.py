@@ -243,7 +243,7 @@ class BorderModel(Model):
         deterred = np.array([math.exp(-catch * tilt) for catch in self.catch])[self._city_sector]
         scores = self._route_base * deterred / (1.0 + np.array(self.crowding))
         self.route_weights = dict(zip(GROUPS, np.cumsum(scores, axis=1).tolist(), strict=True))  # for drawing a city
-        totals = [[sum(row)] for row in scores.tolist()]  # Python's (compensated) sum, as always
+        totals = [[sum(row)] for row in scores.tolist()]  # Python's sum (compensated, unlike numpy's), as ever
         if all(total > 0 for total, in totals):
             self.route_shares = scores / np.array(totals)
         else:  # a group no route pulls at all is expected nowhere
