@@ -239,7 +239,7 @@ class OriginCommunities(Agent):
         family = self.cell_family[cells]
         adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), self.cell_adults[cells])
         children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), self.cell_children[cells])
-        return claim, risk, patience, adults.astype(np.intp), children.astype(np.intp)
+        return claim, risk, patience, adults.astype(np.intp, copy=False), children.astype(np.intp, copy=False)
 
     def expected_units(self, date) -> np.ndarray:
         """Today's expected newcomers by (group, kind), in agents: people, families or children.
