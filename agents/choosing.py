@@ -108,25 +108,27 @@ def circumstances(m, d: Deciders) -> Circumstances:
 def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
     """For people in these cities with this risk tolerance, the shared catch rate and the danger of
     the sector within reach where evading looks best (`agents.traveller.best_evasion_at`, for all)."""
-    reach, best = evasion_choice(m, city, risk)
-    return m.catch_array[reach][np.arange(len(best)), best], m.sector_danger_array[reach][np.arange(len(best)), best]
+    _, catch, danger, best = evasion_choice(m, city, risk)
+    return catch.take(best), danger.take(best)
 
 
 def evasion_sectors(m, city: np.ndarray, risk) -> np.ndarray:
     """The sector (its index in `SECTORS`) each evader in these cities tries, by `best_evasion`'s merit."""
-    reach, best = evasion_choice(m, city, risk)
-    return reach[np.arange(len(best)), best]
+    reach, _, _, best = evasion_choice(m, city, risk)
+    return reach.take(best)
 
 
-def evasion_choice(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
-    """The sectors within reach of each city (padded with -1), and which of them evading looks
-    best through: least caught, least dangerous, weighed by the risk tolerance (first on ties)."""
+def evasion_choice(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sectors within reach of each city (padded with -1), their catch rates and dangers, and
+    which of them evading looks best through (least caught, least dangerous, weighed by the risk
+    tolerance; first on ties), as an index into the flattened rows."""
     reach = m.reach_index[city]
     catch = m.catch_array[reach]
     danger = m.sector_danger_array[reach]
     merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
                      -np.inf)
-    return reach, merit.argmax(axis=1)
+    best = np.arange(0, merit.size, merit.shape[1]) + merit.argmax(axis=1)  # each row's best, in the flattened rows
+    return reach, catch, danger, best
 
 
 def open_to_kind(levers) -> tuple[np.ndarray, np.ndarray]:

@@ -22,6 +22,7 @@ they take the same decision, one by one, when their calendar says they reconside
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import deque
 
@@ -33,10 +34,12 @@ from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import days_from_now, move_all, retire_all, set_out_from_home, start_journeys
-from agents.valuation import Circumstances, border_options, can_evade, draw_choices, expected_best, logit_chances
+from agents.valuation import (Circumstances, can_evade, draw_choices, expected_best, logit_chances, option_terms,
+                              option_values)
+from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import Choice, parole_open, reentry_outlook
-from model.pressure import Pressure
+from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
+from model.pressure import MIX, Pressure
 from model.states import State
 
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
@@ -44,7 +47,9 @@ HOME = (GO, WAIT, STAY, PAROLE)
 """What someone at home can choose."""
 TRAVELLER = [{"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}[kind] for kind in KINDS]
 """The agent each kind of traveller becomes when it sets out."""
-FAMILY = KINDS.index("family")
+FAMILY, UC = KINDS.index("family"), KINDS.index("uc")
+UNITS_AHEAD = 366
+"""Days of pressure worked out at once for the newcomers (`OriginCommunities.expected_units`)."""
 
 
 class OriginCommunities(Agent):
@@ -52,40 +57,60 @@ class OriginCommunities(Agent):
 
     def __init__(self, model):
         super().__init__(model)
-        beh = model.beh
-        self.pressure = Pressure(model.params.pressure)
+        beh, p = model.beh, model.params.pressure
+        self.pressure = Pressure(p)
         self.bins = beh.claim_bins
         self.classes = [(g, k, b) for g in range(len(GROUPS)) for k in range(len(KINDS)) for b in range(self.bins)]
         self.index = {c: i for i, c in enumerate(self.classes)}
         self.g, self.k, bins = (np.array(x, dtype=np.intp) for x in zip(*self.classes, strict=True))
         self.claim = (bins + 0.5) / self.bins
         self.evades = np.array([can_evade(GROUPS[g], KINDS[k]) for g, k, _ in self.classes])
-        self.pool: dict[tuple, deque] = {c: deque() for c in self.classes}
+        self.stay = beh.home_value * (1.0 - self.claim)
+        """Each class's value of staying home (or of going home from the border)."""
+        self.mexican = self.g == GROUPS.index("mx")  # Mexico does not stop its own nationals on the way
+        self.cities = np.arange(len(CITIES))  # every city, in order: where a class's journey may lead
+        self.pools = [deque() for _ in self.classes]
+        """Each class's people (in `classes` order), oldest first: (claim, risk, patience, adults, children)."""
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
         self.pipe: deque = deque()
         self.values = np.zeros((len(self.classes), len(HOME)))  # a row a class, columns in `HOME` order
         self.barred = self.values  # the same, for someone within a re-entry bar
         self.parole_month, self.parole_used = None, 0.0
+        # What the daily valuation reads from rules that seldom change, and the rules it was made from.
+        self._fear_read = self._heard_row = self._fearful = None  # by `levers.processing`
+        self._moved_read, self._moved = None, None  # by an announced change's table, today's outlook and `_heard_row`
+        self._parole_room_read, self._paroling = None, None  # the classes parole is open to, by this month's room
+        # Newcomers are drawn by cell, a (group, kind): what their traits' draws take from it.
+        self.cells = np.arange(len(GROUPS) * len(KINDS))
+        group, kind = np.divmod(self.cells, len(KINDS))
+        mean = np.array([p.claim_mean[name] for name in GROUPS])[group]
+        conc = p.claim_concentration
+        self.claim_beta = (np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))  # claim ~ Beta(a, b)
+        self.cell_family = kind == FAMILY
+        self.cell_adults = (kind == KINDS.index("single")).astype(np.intp)  # a family's adults and children are drawn
+        self.cell_children = (kind == UC).astype(np.intp)
+        self._units_from, self._units = 0, np.empty((0, len(GROUPS), len(KINDS)))  # see `expected_units`
 
     # -- the day ------------------------------------------------------------------------
     def day(self) -> None:
         """Hear the news, value the journey, take in today's newcomers and let those who
         reconsider today decide."""
-        m = self.model
+        m, pools = self.model, self.pools
         self.hear()
         self.value_classes()
         fresh = self.newcomers(m.date)
-        sizes = np.fromiter((len(self.pool[c]) for c in self.classes), np.intp, len(self.classes))
-        live = np.flatnonzero(sizes)
-        if not len(live):
+        live = [i for i, pool in enumerate(pools) if pool]
+        if not live:
             return
         # Who reconsiders today, and what they choose, for every class at once.
-        deciding = fresh[live] + m.rng.binomial(sizes[live] - fresh[live], 1.0 / m.beh.home_reconsider_days)
+        new = [fresh[i] for i in live]
+        waiting = [len(pools[i]) - f for i, f in zip(live, new, strict=True)]
+        deciding = np.add(new, m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days))
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
         leaving: list[tuple[int, tuple]] = []
-        for i, n, chosen in zip(live.tolist(), deciding.tolist(), counts.tolist(), strict=True):
+        for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                leaving += self.decide_class(i, int(fresh[i]), n, dict(zip(HOME, chosen, strict=True)))
+                leaving += self.decide_class(i, f, n, chosen)
         self.set_out(leaving)
 
     def hear(self) -> None:
@@ -106,29 +131,30 @@ class OriginCommunities(Agent):
         their group's routes lead to, with the options the rules leave open to their kind; and
         the chance Mexico stops the trip on the way."""
         m, levers, beh = self.model, self.model.levers, self.model.beh
-        shares = np.array([m.route_shares[group] for group in GROUPS])[self.g]  # (class, city)
-        catch, danger = best_evasion(m, np.array(m.city_range), 1.0)  # from each city, at middling risk
+        shares = m.route_shares[self.g]  # (class, city)
+        catch, danger = best_evasion(m, self.cities, 1.0)  # from each city, at middling risk
         port_wait = np.array([p.expected_wait() for p in m.ports])
         port_open, appointments = open_to_kind(levers)
-        at = Circumstances(danger_here=shares @ m.city_danger, evade_catch=shares @ catch,
-                           evade_danger=shares @ danger, day_cost=beh.wait_cost * (1.0 + shares @ np.asarray(m.crowding)),
-                           port_wait=np.where(port_open[self.k], shares @ port_wait, np.nan),
+        # Averages over each class's cities (`dot`: the same matrix-vector product as `@`, for less overhead).
+        at = Circumstances(danger_here=shares.dot(m.city_danger), evade_catch=shares.dot(catch),
+                           evade_danger=shares.dot(danger), day_cost=beh.wait_cost * (1.0 + shares.dot(m.crowding)),
+                           port_wait=np.where(port_open[self.k], shares.dot(port_wait), np.nan),
                            appointment_wait=np.where(appointments[self.k], m.appointments.expected_wait(), np.nan),
                            days_left=beh.patience_days)
-        stopped = np.where(self.g == GROUPS.index("mx"), 0.0,
-                           np.minimum(1.0, levers.mexico.interdiction * (shares @ m.exposure)))
+        stopped = np.where(self.mexican, 0.0, np.minimum(1.0, levers.mexico.interdiction * shares.dot(m.exposure)))
         return at, stopped
 
     def journey(self, belief: np.ndarray, at: Circumstances, stopped: np.ndarray) -> np.ndarray:
         """Each class's expected value of setting out (belief's last axis is a class's six beliefs;
         a leading axis may hold several sets of beliefs): at the border, the best of its options or
         going home (a logit's expected best); stopped by Mexico on the way, back home; the
-        journey's cost either way."""
+        journey's cost either way. What the beliefs do not change is worked out once for all sets."""
         m, beh = self.model, self.model.beh
-        home = np.broadcast_to(beh.home_value * (1.0 - self.claim), belief.shape[:-1])
-        options = border_options(m.worth, beh, belief, claim=self.claim, risk=1.0, can_evade=self.evades, at=at)
-        there = expected_best(np.concatenate([options, home[..., None]], axis=-1), beh.choice_noise)
-        return (1.0 - stopped) * there + stopped * home - beh.journey_cost
+        terms = option_terms(beh, self.claim.shape, claim=self.claim, risk=1.0, can_evade=self.evades, at=at)
+        there = np.empty((*belief.shape[:-1], len(OPTIONS) + 1))  # the options at the border, then going home
+        there[..., :-1] = option_values(m.worth, belief, self.stay, terms)
+        there[..., -1] = self.stay
+        return (1.0 - stopped) * expected_best(there, beh.choice_noise) + stopped * self.stay - beh.journey_cost
 
     def value_classes(self) -> None:
         """Each class's values of setting out, waiting, staying (and applying for parole), for
@@ -137,103 +163,111 @@ class OriginCommunities(Agent):
         rest are removed again), and may be prosecuted."""
         m, beh, levers = self.model, self.model.beh, self.model.levers
         ahead = m.info.upcoming(m.day, beh.anticipation_days)
-        fear = (self.claim > levers.processing.fear_threshold).astype(np.intp)
-        belief = self.heard[self.g, self.k, fear]
+        if levers.processing is not self._fear_read:  # which classes' claims meet the fear standard
+            fear = (self.claim > levers.processing.fear_threshold).astype(np.intp)
+            self._heard_row = (self.g * len(KINDS) + self.k) * 2 + fear  # each class's row of `heard`, flattened
+            self._fearful = fear[:, None] == 1
+            self._fear_read = levers.processing
+        beliefs = np.empty((2 if ahead is None else 3, len(self.classes), 6))  # free, barred (and after the change)
+        belief, barred = beliefs[0], beliefs[1]
+        self.heard.reshape(-1, 6).take(self._heard_row, axis=0, out=belief)
         screen, prosecution = reentry_outlook(levers)
-        barred = belief.copy()
-        for i in (0, 2):  # surrender and port: entry only through the narrower screening
-            enter = np.where(fear == 1, np.minimum(belief[:, i], screen), belief[:, i])
-            barred[:, i + 1] = np.minimum(1.0, belief[:, i + 1] + belief[:, i] - enter)
-            barred[:, i] = enter
-        beliefs = [belief, barred]
+        barred[...] = belief
+        tried, entry = belief.reshape(-1, 3, 2)[:, :2], barred.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
+        enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # through the narrower screen
+        entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
+        entry[..., 0] = enter
         if ahead is not None:  # what the new rules imply against today's, for the journey after the change
             effective, table = ahead
-            moved = outlook_array(table) - m.outlook_array
-            beliefs.append(np.clip(belief + moved[self.g, self.k, fear].reshape(-1, 6), 0.0, 1.0))
-        go = self.journey(np.stack(beliefs), *self.circumstances())
-        stay = beh.home_value * (1.0 - self.claim)
+            inputs = (table, m.outlook_array, self._heard_row)
+            if self._moved_read is None or any(a is not b for a, b in zip(inputs, self._moved_read, strict=True)):
+                moved = outlook_array(table) - m.outlook_array
+                self._moved, self._moved_read = moved.reshape(-1, 6)[self._heard_row], inputs
+            np.clip(belief + self._moved, 0.0, 1.0, out=beliefs[2])
+        go = self.journey(beliefs, *self.circumstances())
         drift = 0.0  # what the journey is expected to gain or lose by the next reconsideration,
         if ahead is not None:  # which may come after the announced change
             drift = math.exp(-(effective - m.day) / beh.home_reconsider_days) * (go[2] - go[0])
-        self.values = self.choice_values(go[0], drift, stay)
+        go = go[:2]
+        go[1] -= prosecution * beh.prosecution_cost
+        self.values, self.barred = self.choice_values(go, drift)
         room = self.parole_room()
-        self.values[:, HOME.index(PAROLE)] = np.where([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes],
-                                                      m.worth.entry, -np.inf)
-        self.barred = self.choice_values(go[1] - prosecution * beh.prosecution_cost, drift, stay)
+        if room != self._parole_room_read:
+            self._paroling = np.flatnonzero([parole_open(GROUPS[g], KINDS[k], room) for g, k, _ in self.classes])
+            self._parole_room_read = room
+        self.values[self._paroling, HOME.index(PAROLE)] = m.worth.entry
 
-    def choice_values(self, go: np.ndarray, drift, stay: np.ndarray) -> np.ndarray:
+    def choice_values(self, go: np.ndarray, drift) -> np.ndarray:
         """Setting out, waiting (and reconsidering with the journey's expected drift), staying;
-        parole closed (columns in `HOME` order, a row a class)."""
+        parole closed (columns in `HOME` order, a row a class; `go` may have leading axes)."""
         beh = self.model.beh
-        wait = np.maximum(go + drift, stay) - beh.home_wait_cost * beh.home_reconsider_days
-        return np.column_stack([go, wait, stay, np.full_like(go, -np.inf)])
+        values = np.empty((*go.shape, len(HOME)))
+        values[..., 0] = go
+        values[..., 1] = np.maximum(go + drift, self.stay) - beh.home_wait_cost * beh.home_reconsider_days
+        values[..., 2] = self.stay
+        values[..., 3] = -np.inf
+        return values
 
     # -- people ----------------------------------------------------------------------------
-    def newcomers(self, date) -> np.ndarray:
+    def newcomers(self, date) -> list[int]:
         """Today's people who start to consider leaving, drawn for every group and kind at once and
         added to their classes; returns how many joined each class."""
-        m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        size = 1 + p.family_two_adult_share + p.family_children_mean
-        means = np.zeros((len(GROUPS), len(KINDS)))
-        for g, group in enumerate(GROUPS):
-            rate = self.pressure.rate(group, date)
-            if rate > 0:
-                fam, uc = self.pressure.shares(group, date)
-                means[g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
-        units = rng.poisson(means / m.scale).ravel()
-        fresh = np.zeros(len(self.classes), dtype=np.intp)
-        n = int(units.sum())
+        m, bins, pools = self.model, self.bins, self.pools
+        units = m.rng.poisson(self.expected_units(date)).ravel()
+        fresh = [0] * len(self.classes)
+        cells = np.repeat(self.cells, units)
+        n = len(cells)
         if n == 0:
             return fresh
-        g = np.repeat(np.arange(len(GROUPS)).repeat(len(KINDS)), units)
-        k = np.repeat(np.tile(np.arange(len(KINDS)), len(GROUPS)), units)
-        traits = self.traits(g, k, n)
-        cls = (g * len(KINDS) + k) * self.bins + np.minimum(self.bins - 1, (traits[0] * self.bins).astype(np.intp))
-        order = np.argsort(cls, kind="stable")
-        people = list(zip(*(column[order].tolist() for column in traits), strict=True))
-        fresh = np.bincount(cls, minlength=len(self.classes))
-        start = 0
-        for i in np.flatnonzero(fresh).tolist():
-            self.pool[self.classes[i]].extend(people[start:start + fresh[i]])
-            start += fresh[i]
-        arrived = int((traits[3] + traits[4]).sum()) * m.scale
+        traits = self.traits(cells, n)
+        joined = (cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))).tolist()
+        columns = [column.tolist() for column in traits]
+        for i, person in zip(joined, zip(*columns, strict=True), strict=True):
+            pools[i].append(person)
+            fresh[i] += 1
+        arrived = (sum(columns[3]) + sum(columns[4])) * m.scale
         m.census.enter(State.CONSIDERING, arrived)
         m.today["pressure"] += arrived
         return fresh
 
-    def traits(self, g: np.ndarray, k: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
+    def traits(self, cells: np.ndarray, n: int) -> tuple[np.ndarray, ...]:
         """n people's claim ~ Beta around their group's mean, risk tolerance ~ lognormal(0, spread),
-        patience ~ exponential, adults and children (by kind), given their groups and kinds."""
+        patience ~ exponential, adults and children (by kind), given their cells (group and kind)."""
         m, p, rng = self.model, self.model.params.pressure, self.model.rng
-        mean = np.array([p.claim_mean[group] for group in GROUPS])[g]
-        conc = p.claim_concentration
-        claim = rng.beta(np.maximum(1e-3, conc * mean), np.maximum(1e-3, conc * (1 - mean)))
+        claim = rng.beta(self.claim_beta[0][cells], self.claim_beta[1][cells])
         risk = rng.lognormal(0.0, p.risk_spread, n)
         patience = rng.exponential(m.beh.patience_days, n)
-        family = k == KINDS.index("family")
-        adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), k == KINDS.index("single"))
-        children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), k == KINDS.index("uc"))
-        return claim, risk, patience, adults.astype(np.intp), children.astype(np.intp)
+        family = self.cell_family[cells]
+        adults = np.where(family, 1 + (rng.random(n) < p.family_two_adult_share), self.cell_adults[cells])
+        children = np.where(family, 1 + rng.poisson(p.family_children_mean - 1, n), self.cell_children[cells])
+        return claim, risk, patience, adults.astype(np.intp, copy=False), children.astype(np.intp, copy=False)
 
-    def claim_class(self, claim: float) -> int:
-        return min(self.bins - 1, int(claim * self.bins))
+    def expected_units(self, date) -> np.ndarray:
+        """Today's expected newcomers by (group, kind), in agents: people, families or children.
+        Read from the pressure of a year ahead worked out at once (`pressure_units`), since the
+        pressure's knots are interpolated faster for many days than for one."""
+        day = date.toordinal()
+        if not self._units_from <= day < self._units_from + len(self._units):
+            m = self.model
+            self._units = pressure_units(self.pressure, m.params.pressure, date, UNITS_AHEAD) / m.scale
+            self._units_from = day
+        return self._units[day - self._units_from]
 
-    def decide_class(self, i: int, fresh: int, n: int, counts: dict) -> list[tuple[int, tuple]]:
+    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int]) -> list[tuple[int, tuple]]:
         """Today's newcomers and the others who reconsider (n in all) of class i act on their
-        choices; returns those who set out, with their class."""
-        m, pool = self.model, self.pool[self.classes[i]]
+        choices (how many chose each, in `HOME` order); returns those who set out, with their class."""
+        m, pool = self.model, self.pools[i]
+        go, _, stay, parole = chosen
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
-        rest = deciding[counts[GO]:]
-        for person in rest[:counts.get(PAROLE, 0)]:
+        for person in deciding[go:go + parole]:
             if not self.paroled(person):
                 pool.append(person)  # this month's room ran out: they wait
-        rest = rest[counts.get(PAROLE, 0):]
-        for person in rest[:counts[STAY]]:
-            people = person_count(person) * m.scale
+        if stay:
+            people = sum(person_count(person) for person in deciding[go + parole:go + parole + stay]) * m.scale
             m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
             m.today["stayed_home"] += people
-        pool.extend(rest[counts[STAY]:])
-        return [(i, person) for person in deciding[:counts[GO]]]
+        pool.extend(deciding[go + parole + stay:])
+        return [(i, person) for person in deciding[:go]]
 
     def set_out(self, leaving: list[tuple[int, tuple]]) -> None:
         """Today's leavers (class, person) set out: from here on traveller agents, each on its way
@@ -255,7 +289,7 @@ class OriginCommunities(Agent):
         m, n = self.model, len(groups)
         # One draw for everyone: each group's cumulative route weights, scaled to 1 and shifted by
         # the group's index, make one sorted table to look every leaver's city up in.
-        cumulative = np.array([m.route_weights[group] for group in GROUPS])
+        cumulative = m.route_weights
         table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
         cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
         cities = np.clip(cities, 0, cumulative.shape[1] - 1)
@@ -308,7 +342,26 @@ class OriginCommunities(Agent):
     # -- for checks ---------------------------------------------------------------------------
     def people(self) -> int:
         """People considering leaving, counted from the classes."""
-        return sum(person_count(p) for pool in self.pool.values() for p in pool) * self.model.scale
+        return sum(person_count(p) for pool in self.pools for p in pool) * self.model.scale
+
+
+def pressure_units(pressure: Pressure, p, first: dt.date, days: int) -> np.ndarray:
+    """The expected newcomers on each of `days` days from `first`, by (group, kind): people, families
+    and unaccompanied children, as `Pressure.rate` and `Pressure.shares` give them for each day; the
+    pressure's knots interpolated for all the days in one call (`Pressure.levels`)."""
+    ordinals = first.toordinal() + np.arange(days)
+    level = {key: pressure.levels(key, ordinals).tolist() for key in (*GROUPS, *MIX)}
+    size = 1 + p.family_two_adult_share + p.family_children_mean
+    units = np.zeros((days, len(GROUPS), len(KINDS)))
+    for d, ordinal in enumerate(ordinals.tolist()):
+        season = p.seasonality[dt.date.fromordinal(ordinal).month - 1]
+        for g, group in enumerate(GROUPS):
+            rate = level[group][d] * season
+            if rate > 0:
+                fam = min(1.0, p.family_share[group] * level["family"][d])
+                uc = min(1.0 - fam, p.uc_share[group] * level["uc"][d])
+                units[d, g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
+    return units
 
 
 def person_count(person: tuple) -> int:

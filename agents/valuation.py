@@ -50,9 +50,12 @@ class Worth:
         far = beh.removal_cost + beh.bar_cost * levers.processing.reentry_bar_years
         return cls(entry, far, beh.return_cost, beh.persistence, years)
 
-    def outcome(self, enter: float, far: float) -> float:
-        """The value of what processing does: entry, removal far away, or return to Mexico."""
-        return enter * self.entry - far * self.far - (1.0 - enter - far) * self.back
+    def outcome(self, enter: float, far: float, rest: float | None = None) -> float:
+        """The value of what processing does: entry, removal far away, or return to Mexico
+        (`rest`, the chance of neither, 1 - enter - far, when the caller has it already)."""
+        if rest is None:
+            rest = 1.0 - enter - far
+        return enter * self.entry - far * self.far - rest * self.back
 
     def attempt(self, gain: float, enter: float, far: float, home: float, caught: float = 1.0) -> float:
         """The value of trying an option once more, counting what is left after a return to Mexico.
@@ -61,8 +64,9 @@ class Worth:
         persistence d and chance `back` of being sent back, the value V of the attempt solves
         V = N + d * back * max(V, home), where N is this attempt's own value; so V is the larger
         of N + d*back*home (go home after a failure) and N / (1 - d*back) (keep trying)."""
-        back = caught * (1.0 - enter - far)
-        own = gain + caught * self.outcome(enter, far)
+        rest = 1.0 - enter - far
+        back = caught * rest
+        own = gain + caught * self.outcome(enter, far, rest)
         keep = self.persistence * back
         return np.maximum(own + keep * home, own / (1.0 - keep))
 
@@ -88,8 +92,8 @@ def can_evade(group: str, kind: str) -> bool:
     return kind != "uc" or group == "mx"
 
 
-ENTER = [0, 0, 2, 4]
-FAR = [1, 1, 3, 5]
+ENTER = np.array([0, 0, 2, 4])
+FAR = np.array([1, 1, 3, 5])
 """The belief columns each way of trying to enter is judged by (evading: as surrendering, when caught)."""
 
 
@@ -101,23 +105,42 @@ def border_options(worth: Worth, beh, belief: np.ndarray, *, claim, risk, can_ev
     (the traits and circumstances broadcast against them). The four are valued in one pass: a
     day's arrays are short, so the number of array operations is what costs."""
     b = np.asarray(belief, dtype=float)
-    shape = b.shape[:-1]
-    home = np.broadcast_to(beh.home_value * (1.0 - claim), shape)
+    terms = option_terms(beh, b.shape[:-1], claim=claim, risk=risk, can_evade=can_evade, at=at)
+    return option_values(worth, b, beh.home_value * (1.0 - claim), terms)
+
+
+def option_terms(beh, shape: tuple, *, claim, risk, can_evade,
+                 at: Circumstances) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the beliefs do not change in `border_options`, for deciders of this shape: each way's
+    gain or cost before processing decides (the danger of the crossing, a getaway's worth, the
+    waits), the chance it ends in processing at all (evaders may get away), and whether it is
+    closed; each (*shape, 4). Someone who values several sets of beliefs in the same
+    circumstances (people at home, free or within a re-entry bar) needs them once."""
     danger = beh.danger_weight / risk
     got_away = beh.entry_value * (1.0 - beh.claim_value * claim)
     gain = np.empty((*shape, 4))
     gain[..., 0] = -beh.surrender_danger * danger * at.danger_here
     gain[..., 1] = (1 - at.evade_catch) * got_away - danger * at.evade_danger - beh.evade_cost
-    gain[..., 2] = -at.day_cost * at.port_wait
-    gain[..., 3] = -at.day_cost * at.appointment_wait
-    caught = np.ones((*shape, 4))
+    waiting = -at.day_cost
+    gain[..., 2] = waiting * at.port_wait
+    gain[..., 3] = waiting * at.appointment_wait
+    caught = np.empty((*shape, 4))
+    caught.fill(1.0)
     caught[..., 1] = at.evade_catch
-    values = worth.attempt(gain, b[..., ENTER], b[..., FAR], home[..., None], caught=caught)
     closed = np.zeros((*shape, 4), dtype=bool)
     closed[..., 1] = ~np.asarray(can_evade)
     closed[..., 2] = np.isnan(at.port_wait)
     closed[..., 3] = ~(at.appointment_wait < at.days_left)
-    values[closed] = -np.inf
+    return gain, caught, closed
+
+
+def option_values(worth: Worth, belief: np.ndarray, home, terms: tuple) -> np.ndarray:
+    """`border_options` from its `option_terms` (which broadcast against `belief` without its
+    last axis) and the value of going home."""
+    gain, caught, closed = terms
+    values = worth.attempt(gain, belief.take(ENTER, axis=-1), belief.take(FAR, axis=-1), np.asarray(home)[..., None],
+                           caught=caught)
+    np.copyto(values, -np.inf, where=closed)
     return values
 
 
@@ -125,15 +148,31 @@ def expected_best(values: np.ndarray, noise: float) -> np.ndarray:
     """The expected value of the best of several options (along the last axis) chosen by a logit
     with this noise (the log-sum-exp): what a set of options is worth before one knows which one
     will suit."""
-    top = values.max(axis=-1, keepdims=True)
-    return (top + noise * np.log(np.exp((values - top) / noise).sum(axis=-1, keepdims=True)))[..., 0]
+    top = best_of(values)
+    spread = values - top
+    spread /= noise
+    np.exp(spread, out=spread)
+    return (top + noise * np.log(spread.sum(axis=-1, keepdims=True)))[..., 0]
 
 
 def logit_chances(values: np.ndarray, noise: float) -> np.ndarray:
     """Each row's chance of each option, proportional to exp(value / noise) (none for an option
     worth minus infinity)."""
-    weights = np.exp((values - values.max(axis=1, keepdims=True)) / noise)
-    return weights / weights.sum(axis=1, keepdims=True)
+    weights = values - best_of(values)
+    weights /= noise
+    np.exp(weights, out=weights)
+    weights /= weights.sum(axis=1, keepdims=True)
+    return weights
+
+
+def best_of(values: np.ndarray) -> np.ndarray:
+    """The largest value along the last axis, kept as an axis of one. Taken column by column: numpy's
+    reduction along a short last axis works row by row, which costs ten times as much once the
+    rows are thousands (a day's deciders at a fine scale); the maximum is the same either way."""
+    top = values[..., :1].copy()
+    for j in range(1, values.shape[-1]):
+        np.maximum(top, values[..., j:j + 1], out=top)
+    return top
 
 
 def draw_choices(rng: np.random.Generator, values: np.ndarray, noise: float) -> np.ndarray:

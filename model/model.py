@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import itertools
 import math
 from collections import Counter, defaultdict
 
@@ -273,21 +272,28 @@ class BorderModel(Model):
         if self.outlook is not self._outlook_read:
             self.outlook_array, self._outlook_read = outlook_array(self.outlook), self.outlook
         self.shared = self.info.shared_beliefs(self.outlook_array)
-        self.shared_lists = self.shared.tolist()  # for one traveller at a time
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
+        border = self.border
+        if getattr(self, "_routes_read", None) is not border.route_weights:  # fixed for the run: made once
+            sector = [SECTORS.index(c.sector) for c in CITIES]
+            self._city_sector = np.array(sector)
+            self._route_base = np.array([[border.route_weights[group][k] / len(border.cities_by_sector[SECTORS[k]])
+                                          for k in sector] for group in GROUPS])
+            self._routes_read = border.route_weights
+        # Each group's pull of each city: its sector's weight shared among the sector's cities, less
+        # where evaders are caught, less where shelters are crowded; one array, a row a group.
         tilt = self.beh.route_sensitivity
-        self.route_weights, self.route_shares = {}, {}
-        for group in GROUPS:
-            weights = self.border.route_weights[group]
-            scores = []
-            for i, c in enumerate(CITIES):
-                k = SECTORS.index(c.sector)
-                share = weights[k] / len(self.border.cities_by_sector[c.sector])
-                scores.append(share * math.exp(-self.catch[k] * tilt) / (1.0 + self.crowding[i]))
-            self.route_weights[group] = list(itertools.accumulate(scores))  # for drawing a city
-            total = sum(scores)
-            self.route_shares[group] = [s / total if total > 0 else 0.0 for s in scores]  # for expecting one
+        deterred = np.array([math.exp(-catch * tilt) for catch in self.catch])[self._city_sector]
+        scores = self._route_base * deterred / (1.0 + np.array(self.crowding))
+        self.route_weights = np.cumsum(scores, axis=1)  # (group, city), accumulated: for drawing a city
+        totals = [[sum(row)] for row in scores.tolist()]  # Python's sum (compensated, unlike numpy's), as ever
+        if all(total > 0 for total, in totals):
+            self.route_shares = scores / np.array(totals)
+        else:  # a group no route pulls at all is expected nowhere
+            totals = np.array(totals)
+            self.route_shares = np.divide(scores, totals, out=np.zeros_like(scores), where=totals > 0)
+        """(group, city): where a group's travellers are expected to head today."""
 
     def return_cities(self, rows: np.ndarray) -> np.ndarray:
         """Where CBP returns people to Mexico: a city in the sector of encounter, else their own."""
