@@ -26,6 +26,7 @@ IN_CITY[[State.STAGING, State.AFTER_EXPULSION]] = True
 
 COLUMNS = {
     "alive": np.bool_,  # in the model (a row of someone who left is free for someone new)
+    "uid": np.int64,  # the agent's Mesa unique_id
     "state": np.int8,
     "g": np.int8, "k": np.int8,  # nationality group and kind (indices in GROUPS, KINDS)
     "size": np.int32,  # people in the unit (a family's members; 1 otherwise)
@@ -96,6 +97,10 @@ class Population:
         """Rows of everyone staging or back after an expulsion in a border city (who Mexico's
         sweeps can find), in row order."""
         return np.flatnonzero(IN_CITY[self.state[:self.top]] & self.alive[:self.top])
+
+    def live(self) -> np.ndarray:
+        """Rows of everyone in the model."""
+        return np.flatnonzero(self.alive[:self.top])
 
     def handles(self, rows: np.ndarray) -> list:
         """The agents of these rows."""

@@ -92,7 +92,7 @@ class Traveller(Agent):
         super().__init__(model)
         p = model.population
         self.row = int(p.take(1)[0])
-        p.agent[self.row] = self
+        p.agent[self.row], p.uid[self.row] = self, self.unique_id
         p.g[self.row], p.k[self.row] = GROUP_INDEX[group], KIND_INDEX[self.kind]
         p.size[self.row], p.children[self.row], p.people[self.row] = size, children, size * model.scale
         p.claim[self.row], p.risk[self.row], p.patience[self.row] = claim, risk, patience
@@ -330,6 +330,7 @@ def set_out_from_home(model, kinds: list[type], g: np.ndarray, claim: np.ndarray
         p.agent[row] = t
         made.append(t)
     model.register_all(made)
+    p.uid[rows] = np.fromiter((t.unique_id for t in made), np.int64, n)
     people = int(p.people[rows].sum())
     model.census.move(State.CONSIDERING, State.TRAVELLING, people)
     model.calendar.add_all(arrivals, rows, "arrive")

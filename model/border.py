@@ -87,6 +87,8 @@ class Border:
         self.city_cells = [[g._cells[(c.col + dx, r)] for dx in (-1, 0, 1) for r in CITY_ROWS
                             if 0 <= c.col + dx < WIDTH] for c in CITIES]
         self.south_cells = [g._cells[(x, y)] for x in range(WIDTH) for y in SOUTH_ROWS]
+        self.city_xy = [np.array([c.coordinate for c in cells]) for cells in self.city_cells]
+        self.south_xy = np.array([c.coordinate for c in self.south_cells])  # where the map draws people, by cell
         self.us_cells = {s: [g._cells[(x, y)] for x in range(i * COLS_PER_SECTOR, (i + 1) * COLS_PER_SECTOR)
                              for y in US_ROWS] for i, s in enumerate(SECTORS)}
         self.city_index = {c.name: i for i, c in enumerate(CITIES)}

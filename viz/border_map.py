@@ -10,7 +10,6 @@ all agents of one state and kind in a cell, its area growing with the people the
 
 from __future__ import annotations
 
-from collections import defaultdict
 from functools import cache
 
 import numpy as np
@@ -20,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from mesa.visualization.components import PropertyLayerStyle
 
+from agents.population import SOUTH
 from model.border import (CITIES, CITY_ROWS, COLS_PER_SECTOR, HEIGHT, LINE_ROW, SECTOR_NAMES, SECTORS,
                           SOUTH_ROWS, TRANSIT_ROWS, US_ROWS, WIDTH)
 from model.params import KINDS
@@ -145,12 +145,7 @@ class BorderMap:
         for name, image in self.layers.items():
             data = getattr(model.border.grid, name).data.T
             image.set_data(np.ma.masked_equal(data, 0.0))
-        people: dict[tuple, float] = defaultdict(float)
-        for a in model.agents:
-            state = getattr(a, "state", None)
-            if state in STATE_COLOURS and a.cell is not None:
-                x, y = a.cell.coordinate
-                people[(a.kind, state, x, y)] += a.people
+        people = travellers_by_cell(model)
         for kind, markers in self.markers.items():
             cells = [(s, x, y, n) for (k, s, x, y), n in people.items() if k == kind]
             if not cells:
@@ -166,3 +161,25 @@ class BorderMap:
 
     def png(self) -> bytes:
         return png(self.figure, DPI)
+
+
+SHOWN = np.isin(np.arange(len(State)), list(STATE_COLOURS))
+"""By state: the states the map draws."""
+
+
+def travellers_by_cell(model) -> dict[tuple, float]:
+    """People drawn in each cell, by (kind, state, x, y): each traveller in its `cell` (one of its
+    city's cells, or of the south, which one following from its id), read from the population's
+    rows for all travellers at once (a step of the browser app redraws this)."""
+    p, border = model.population, model.border
+    rows = p.live()
+    rows = rows[SHOWN[p.state[rows]]]
+    uid, spot = p.uid[rows], p.spot[rows]
+    xy = np.empty((len(rows), 2), dtype=np.intp)
+    for where, cells in ((SOUTH, border.south_xy), *enumerate(border.city_xy)):
+        here = spot == where
+        xy[here] = cells[uid[here] % len(cells)]
+    key = np.column_stack([p.k[rows], p.state[rows], xy])
+    cells, where = np.unique(key, axis=0, return_inverse=True)
+    people = np.bincount(where.ravel(), p.people[rows].astype(float), len(cells))
+    return {(KINDS[k], State(s), x, y): n for (k, s, x, y), n in zip(cells.tolist(), people.tolist(), strict=True)}
