@@ -27,11 +27,11 @@ from model.values import ScenarioError
 
 WINDOW_DAYS = 90
 """The pressure of this many days, the busiest of the run, estimates the agents alive at once."""
-BYTES_PER_AGENT = 2048
-"""Memory per live agent, rounded up from measurements (README, "Run size"):
-a traveller's Python objects take about 1.2 KB (its attribute dictionary most of it, then Mesa's
-registry, the day calendar and the choice arrays), and the process grows by 0.9 to 2.6 KB per live
-agent or person waiting at home; someone waiting at home takes about 0.25 KB."""
+BYTES_PER_AGENT = 768
+"""Memory per live agent, rounded up from measurements (README, "Run size"): a traveller's Python
+objects take about 0.55 KB (its row in the population's arrays, with their room to grow, then Mesa's
+registry and the agent itself), and the process grows by 0.45 to 0.52 KB per live agent or unit
+waiting at home (`baseline` at scales 1 to 5): half as much again."""
 SHARE_OF_MEMORY = 0.8
 """Of the memory available when the run is planned, the part its agents may take (the rest is
 for the outputs, the interpreter's own growth and whatever else runs)."""
@@ -109,5 +109,5 @@ def check_size(scenario) -> None:
                f"even --scale {largest} would not fit: lower the pressure (pressure.* and its knots)")
     raise ScenarioError(f"run too large for this machine's memory: the people who start to consider leaving in "
                         f"its busiest {window} days would make about {agents:,.0f} agents at scale {scale}, "
-                        f"{_size(need)} at {BYTES_PER_AGENT // 1024} KiB each, against {_size(room)} it may use "
+                        f"{_size(need)} at {BYTES_PER_AGENT} bytes each, against {_size(room)} it may use "
                         f"({SHARE_OF_MEMORY:.0%} of the {_size(memory)} available); {way_out}")
