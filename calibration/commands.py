@@ -6,6 +6,7 @@ import argparse
 import os
 import re
 import sys
+from pathlib import Path
 
 from calibration.window import FIRST_MONTH, LAST_MONTH, through_problem
 from experiments.errors import UsageError
@@ -59,6 +60,10 @@ def add_commands(commands) -> None:
                      help="smc: most simulations in all (default 2000)")
     cal.add_argument("--dask", metavar="ADDRESS", help="smc: sample on the Dask scheduler at ADDRESS, or 'local' for a "
                                                        "LocalCluster of --workers processes")
+    cal.add_argument("--resume", action="store_true",
+                     help="smc: continue the run in DIR/smc.db, made with the same settings, to --generations "
+                          "and --max-simulations in all, instead of starting over; DIR is replaced by the "
+                          "longer run when it ends")
     cal.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     cal.set_defaults(handler=cmd_calibrate)
 
@@ -79,6 +84,11 @@ def add_commands(commands) -> None:
     val.set_defaults(handler=cmd_validate)
 
 
+FIT_OUTPUTS = ("fit.toml", "fitted.csv", "abc_draws.csv", "inversion.csv")
+SMC_OUTPUTS = ("posterior.csv", "fitted.csv", "smc.csv", "smc.db")
+"""What `calibrate` writes (by method): a directory holding only these is a previous fit it may replace."""
+
+
 def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     import pandas as pd
     from tqdm import tqdm
@@ -88,8 +98,13 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     from experiments.output import OutputError, Staging
     from model.scenario import load
 
+    if args.resume and args.method != "smc":
+        raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
+    database = Path(args.out) / "smc.db"
+    if args.resume and not database.is_file():
+        raise UsageError(f"--resume: {args.out} holds no smc.db to continue; leave --resume out to start a run")
     try:
-        staging = Staging(args.out)
+        staging = Staging(args.out, SMC_OUTPUTS if args.method == "smc" else FIT_OUTPUTS)
     except OutputError as err:
         raise UsageError(err) from None
     window = fit.Window(FIRST_MONTH, args.through)
@@ -97,7 +112,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
     if args.method == "smc":
-        return _calibrate_smc(args, staging, window, base)
+        return _calibrate_smc(args, staging, window, base, database if args.resume else None)
     settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
                 "command": " ".join(["borderflow", *shown])}
     with staging:
@@ -111,13 +126,14 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         pd.DataFrame(result["inversion"]).to_csv(staging.path / "inversion.csv", index=False)
         staging.commit()
     print(result["summary"][["parameter", "fitted", "q05", "q95"]].to_string(index=False))
-    print(f"wrote {args.out} (fit.toml, fitted.csv, abc_draws.csv, inversion.csv); distance {result['distance']:.3f}")
+    print(f"wrote {args.out} ({', '.join(FIT_OUTPUTS)}); distance {result['distance']:.3f}")
     return 0
 
 
-def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
+def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None) -> int:
     import importlib
     import logging
+    import shutil
 
     import pandas as pd
 
@@ -131,6 +147,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
 
         logging.getLogger("ABC").setLevel(logging.WARNING)  # its per-generation lines: the command says its own
     with staging:
+        if resume is not None:  # the run goes on in a copy: DIR stays whole until the longer run replaces it
+            shutil.copyfile(resume, staging.path / resume.name)
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
         priors = {**PRESSURE_PRIORS, **fit.PRIORS}  # the pressure's level per group, and behaviour
         result = smc(scenario, observed_patterns(), window, priors, staging.path, population=args.population,
@@ -142,7 +160,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base) -> int:
         staging.commit()
     print(result["summary"][["parameter", "median", "q05", "q95"]].to_string(index=False))
     rec = result["record"]
-    print(f"wrote {args.out} (posterior.csv, fitted.csv, smc.csv, smc.db); {rec['simulations']} simulations, "
+    print(f"wrote {args.out} ({', '.join(SMC_OUTPUTS)}); {rec['simulations']} simulations, "
           f"{rec['generations']} generations, final epsilon {rec['epsilon']:.3g}, ESS {rec['ess']:.1f}")
     return 0
 

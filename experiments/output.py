@@ -36,13 +36,13 @@ class OutputError(Exception):
     """DIR cannot take the outputs; the message is one line for the user."""
 
 
-def _check_target(target: Path, shown: str) -> None:
+def _check_target(target: Path, shown: str, outputs: tuple[str, ...] = OUTPUTS) -> None:
     if not (target.exists() or target.is_symlink()):
         return
     if not target.is_dir():
         raise OutputError(f"--out {shown} exists and is not a directory")
     try:
-        stray = sorted(p.name for p in target.iterdir() if p.name not in OUTPUTS)
+        stray = sorted(p.name for p in target.iterdir() if p.name not in outputs)
     except OSError as err:
         raise OutputError(f"--out {shown}: cannot read it: {err.strerror or err}") from None
     if stray:
@@ -73,8 +73,10 @@ def _alive(pid: int) -> bool:
 class Staging:
     """The temporary directory a run writes into, and the move that publishes it as DIR."""
 
-    def __init__(self, out: str | os.PathLike):
-        self.shown = str(out)
+    def __init__(self, out: str | os.PathLike, outputs: tuple[str, ...] = OUTPUTS):
+        """`outputs`: the files the command writes, so that a directory holding only those (its previous
+        output) may be replaced."""
+        self.shown, self.outputs = str(out), outputs
         if not self.shown:
             raise OutputError("--out '' names no directory; give a directory name")
         self.target = Path(os.path.abspath(out))
@@ -83,7 +85,7 @@ class Staging:
         blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
         if blocker is not None and not blocker.is_dir():
             raise OutputError(f"--out {self.shown}: {blocker} is not a directory")
-        _check_target(self.target, self.shown)
+        _check_target(self.target, self.shown, outputs)
         try:
             parent.mkdir(parents=True, exist_ok=True)
             remove_stale(parent, self.target.name)
@@ -114,7 +116,7 @@ class Staging:
 
     def commit(self) -> None:
         """Publish the staged directory as DIR, replacing an empty or previous-output DIR."""
-        _check_target(self.target, self.shown)  # DIR may have changed during a long run
+        _check_target(self.target, self.shown, self.outputs)  # DIR may have changed during a long run
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(self.path, 0o777 & ~umask)  # mkdtemp's private 0700, as if made by mkdir

@@ -96,6 +96,8 @@ def test_a_constant_pressure_level_is_refused_where_knots_rule():
     (["calibrate", "--method", "mcmc", "--out", "x"], "invalid choice: 'mcmc'"),
     (["calibrate", "--method", "smc", "--population", "0", "--out", "x"], "must be at least 1"),
     (["calibrate", "--method", "smc", "--max-simulations", "lots", "--out", "x"], "expected a whole number"),
+    (["calibrate", "--resume", "--out", "x"], "--resume continues an ABC-SMC run: give it with --method smc"),
+    (["calibrate", "--method", "smc", "--resume", "--out", "x"], "--resume: x holds no smc.db to continue"),
 ])
 def test_bad_smc_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -114,5 +116,11 @@ def test_calibrate_smc_writes_the_posterior_its_record_and_the_database(tmp_path
     posterior = pd.read_csv(out / "posterior.csv")
     assert len(posterior) == 3 and posterior["weight"].sum() == pytest.approx(1.0)
     record = pd.read_csv(out / "smc.csv").iloc[0]
-    assert record["generations"] == 1 and record["simulations"] >= 3
+    assert record["generations"] == 1 and record["simulations"] >= 3 and not record["resumed"]
     assert "smc.db" in capsys.readouterr().out
+    # --resume goes on from the run's database to two generations in all, and replaces the first run's files
+    assert main(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+                 "--generations", "2", "--max-simulations", "20", "--resume", "--out", str(out)]) == 0
+    again = pd.read_csv(out / "smc.csv").iloc[0]
+    assert again["resumed"] and again["generations"] == 2 and again["simulations"] > record["simulations"]
+    assert sorted(p.name for p in out.iterdir()) == ["fitted.csv", "posterior.csv", "smc.csv", "smc.db"]
