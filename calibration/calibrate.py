@@ -44,15 +44,16 @@ def fit_meta(path: Path | str) -> dict:
 def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = None, samples: int = 40,
               accept: float = 0.25, rounds: int = 5, scale: int = 60, seed: int = 1, workers: int = 1,
               priors: dict = fit.PRIORS, log: Callable[[str], None] = print,
-              progress: Callable[[], None] | None = None) -> dict:
-    """Pressure inversion, ABC on behaviour, inversion again; returns everything the report needs."""
+              progress: Callable[[], None] | None = None, dask: str | None = None) -> dict:
+    """Pressure inversion, ABC on behaviour, inversion again; returns everything the report needs.
+    The runs go to this process, `workers` local processes or Dask (`dask`), as a batch's do."""
     obs = observed_patterns() if obs is None else obs
     obs = obs.loc[window.first:window.last]
     base = base.with_values({"run.scale": scale, "run.seed": seed})
     log(f"1/3 inverting the pressure at the starting behaviour ({rounds} rounds)")
-    first, start = fit.invert_pressure(base, obs, window, rounds=rounds, workers=workers, log=log)
+    first, start = fit.invert_pressure(base, obs, window, rounds=rounds, workers=workers, log=log, dask=dask)
     log(f"2/3 ABC over {len(priors)} behaviour parameters ({samples} draws)")
-    draws, summary = fit.abc(first, obs, window, priors, samples, accept, seed, workers, progress)
+    draws, summary = fit.abc(first, obs, window, priors, samples, accept, seed, workers, progress, dask=dask)
     # Three candidate point estimates, each with the pressure inverted again at its behaviour; the one
     # whose run comes closest to the data, levels included, is the fit.
     tried = {}
@@ -60,7 +61,7 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
         log(f"3/3 inverting the pressure at the {point} behaviour")
         chosen = first.with_values(fit.fitted_values(summary, first, point))
         final, history = fit.invert_pressure(chosen, obs, window, rounds=rounds, workers=workers, log=log,
-                                             knots=first.pressure.knots)
+                                             knots=first.pressure.knots, dask=dask)
         sim = fit.simulate(final)
         tried[point] = (fit.overall(sim, obs, window), final, history.assign(stage=f"after ABC ({point})"), sim)
     point = min(tried, key=lambda p: tried[p][0])

@@ -58,8 +58,8 @@ def add_commands(commands) -> None:
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
     cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
                      help="smc: most simulations in all (default 2000)")
-    cal.add_argument("--dask", metavar="ADDRESS", help="smc: sample on the Dask scheduler at ADDRESS, or 'local' for a "
-                                                       "LocalCluster of --workers processes")
+    cal.add_argument("--dask", metavar="ADDRESS", help="run the simulations on the Dask scheduler at ADDRESS, or 'local' "
+                                                       "for a LocalCluster of --workers processes")
     cal.add_argument("--resume", action="store_true",
                      help="smc: continue the run in DIR/smc.db, made with the same settings, to --generations "
                           "and --max-simulations in all, instead of starting over; DIR is replaced by the "
@@ -119,7 +119,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         with tqdm(total=args.samples, unit="draw", desc="ABC", file=sys.stderr, delay=2, leave=False) as bar:
             result = calibrate(base, window, samples=args.samples, rounds=args.rounds, scale=args.scale,
                                seed=args.seed, workers=args.workers, log=lambda s: tqdm.write(s, file=sys.stderr),
-                               progress=bar.update)
+                               progress=bar.update, dask=args.dask)
         write_fit(fit_document(result, window, settings), staging.path / "fit.toml")
         result["summary"].to_csv(staging.path / "fitted.csv", index=False)
         result["draws"].to_csv(staging.path / "abc_draws.csv", index=False)

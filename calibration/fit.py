@@ -20,8 +20,8 @@ Bayesian computation (ABC), against several observed patterns at once.
 from __future__ import annotations
 
 import datetime as dt
+import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,8 @@ import pandas as pd
 from scipy.stats import qmc
 
 from calibration.patterns import GROUPS_COMPARED, errors, pattern_table
+from experiments.errors import ExperimentError
+from experiments.runs import Result
 from model.pressure import MIX, MIX_MAX, Pressure
 from model.params import GROUPS as GROUPS_ALL
 from model.model import BorderModel
@@ -99,25 +101,49 @@ def simulate_adjusted(scenario: Scenario, obs: pd.DataFrame, rounds: int) -> pd.
     return simulate(scenario)
 
 
+@dataclass(frozen=True)
+class Trial:
+    """One calibration run: `scenario` simulated after `rounds` inversion rounds of its own knots
+    against `obs` (see simulate_adjusted); `number` is its place among the runs asked for."""
+
+    scenario: Scenario
+    obs: pd.DataFrame | None = None
+    rounds: int = 0
+    number: int = 0
+
+    @property
+    def id(self) -> str:
+        return f"calibration-{self.number}"
+
+
+def run_trial(trial: Trial) -> Result:
+    """The experiment backends' task for a Trial: its pattern table, or the error that stopped it."""
+    try:
+        return Result(trial.id, daily=simulate_adjusted(trial.scenario, trial.obs, trial.rounds))
+    except Exception as err:  # noqa: BLE001 - reported by run_all with the run's place
+        return Result(trial.id, error=" ".join(f"{type(err).__name__}: {err}".split()), trace=traceback.format_exc())
+
+
 def run_all(scenarios: list[Scenario], workers: int = 1, progress: Callable[[], None] | None = None,
-            obs: pd.DataFrame | None = None, adjust: int = 0) -> list[pd.DataFrame]:
-    """Simulate each scenario (after `adjust` inversion rounds against `obs`), in `workers`
-    processes when more than one; results in order."""
-    if workers <= 1:
-        out = []
-        for s in scenarios:
-            out.append(simulate_adjusted(s, obs, adjust))
-            if progress:
-                progress()
-        return out
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(simulate_adjusted, s, obs, adjust) for s in scenarios]
-        out = []
-        for f in futures:
-            out.append(f.result())
-            if progress:
-                progress()
-        return out
+            obs: pd.DataFrame | None = None, adjust: int = 0, dask: str | None = None) -> list[pd.DataFrame]:
+    """Each scenario's pattern table (after `adjust` inversion rounds against `obs`), in order. The
+    runs go through the experiment backends, as every batch of runs does: this process, `workers`
+    local processes, or Dask (`dask`: a scheduler's address, or 'local')."""
+    from experiments.backends import WorkerLost, backend
+
+    trials = [Trial(s, obs, adjust, n) for n, s in enumerate(scenarios)]
+    tables: dict[str, pd.DataFrame] = {}
+    try:
+        with backend(workers, dask) as engine:
+            for result in engine.results(trials, run_trial):
+                if not result.ok:
+                    raise ExperimentError(f"calibration run {result.run_id.split('-')[-1]} failed: {result.error}")
+                tables[result.run_id] = result.daily
+                if progress:
+                    progress()
+    except WorkerLost as err:
+        raise ExperimentError(f"{err}; the fit stopped") from None
+    return [tables[t.id] for t in trials]
 
 
 # -- 1. the pressure ---------------------------------------------------------------------------
@@ -196,7 +222,7 @@ def smooth(knots: list[dict], weight: float = 0.25) -> list[dict]:
 
 def invert_pressure(scenario: Scenario, obs: pd.DataFrame, window: Window, rounds: int = 5, damping: float = 0.8,
                   seeds: tuple[int, ...] = (1,), workers: int = 1, log: Callable[[str], None] = print,
-                  knots: list[dict] | None = None) -> tuple[Scenario, pd.DataFrame]:
+                  knots: list[dict] | None = None, dask: str | None = None) -> tuple[Scenario, pd.DataFrame]:
     """The scenario with quarterly pressure knots fitted to the observed encounter levels and mix.
 
     Each round runs the model once per seed and moves the knots by the mean of the runs.
@@ -207,7 +233,7 @@ def invert_pressure(scenario: Scenario, obs: pd.DataFrame, window: Window, round
     history, trials = [], []
     for r in range(rounds + 1):
         trials.append(scenario.with_values({"pressure.knots": knots}))
-        sims = run_all([trials[-1].with_values({"run.seed": s}) for s in seeds], workers)
+        sims = run_all([trials[-1].with_values({"run.seed": s}) for s in seeds], workers, dask=dask)
         sim = sum(sims) / len(sims)
         err = errors(sim, obs, (window.first, window.last))
         history.append({"round": r, "pressure_error": pressure_error(err), **err.to_dict()})
@@ -250,7 +276,7 @@ def draw(priors: dict, samples: int, seed: int) -> pd.DataFrame:
 
 def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PRIORS, samples: int = 40,
         accept: float = 0.25, seed: int = 1, workers: int = 1, progress: Callable[[], None] | None = None,
-        adjust: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+        adjust: int = 1, dask: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """ABC rejection: every draw with its distance, and the posterior summary of the accepted ones.
 
     Each draw's pressure is first re-inverted `adjust` rounds (see simulate_adjusted), so that a
@@ -258,7 +284,7 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
     table = draw(priors, samples, seed)
     trials = [scenario.with_values({k: _typed(scenario, k, v) for k, v in row.items()})
               for row in table.to_dict("records")]
-    sims = run_all(trials, workers, progress, obs, adjust)
+    sims = run_all(trials, workers, progress, obs, adjust, dask)
     table["distance"] = [distance(s, obs, window) for s in sims]
     n = max(2, int(round(accept * samples)))
     table["accepted"] = table["distance"].rank(method="first") <= n

@@ -1,6 +1,7 @@
 """Where runs execute: this process, local worker processes, or a Dask cluster.
 
-Every backend calls `experiments.runs.simulate` on each run and yields the Results as they
+Every backend calls `experiments.runs.simulate` on each run (or another task given to
+`results`, such as a calibration's inversion-adjusted run) and yields the Results as they
 finish, in whatever order; since a run is a pure function of its scenario and seed, the
 backend changes the time taken, never a number. A worker that dies is not a failed run:
 a local pool cannot say which run killed it, so it stops the experiment (`WorkerLost`)
@@ -14,7 +15,7 @@ import contextlib
 import logging
 import multiprocessing
 import signal
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -47,9 +48,9 @@ class Serial:
     def __exit__(self, *exc) -> None:
         pass
 
-    def results(self, runs: Iterable[Run]) -> Iterator[Result]:
+    def results(self, runs: Iterable[Run], task: Callable = simulate) -> Iterator[Result]:
         for run in runs:
-            yield simulate(run)
+            yield task(run)
 
 
 def _ignore_interrupt() -> None:
@@ -84,13 +85,13 @@ class Processes:
             with contextlib.suppress(Exception):
                 process.terminate()
 
-    def results(self, runs: Iterable[Run]) -> Iterator[Result]:
+    def results(self, runs: Iterable[Run], task: Callable = simulate) -> Iterator[Result]:
         # Keep a couple of runs queued per worker, not the whole plan: memory stays flat.
         pending, queue = set(), iter(runs)
         while True:
             for run in queue:
                 try:
-                    pending.add(self.pool.submit(simulate, run))
+                    pending.add(self.pool.submit(task, run))
                 except BrokenProcessPool:  # a worker died between two results: the pool takes no more runs
                     raise WorkerLost(LOST) from None
                 if len(pending) >= 2 * self.workers:
@@ -137,12 +138,12 @@ class Dask:
                 with contextlib.suppress(Exception):
                     part.close()
 
-    def results(self, runs: Iterable[Run]) -> Iterator[Result]:
+    def results(self, runs: Iterable[Run], task: Callable = simulate) -> Iterator[Result]:
         from distributed import as_completed
 
         futures = {}
         for run in runs:
-            future = self.client.submit(simulate, run, key=f"borderflow-run-{run.id}", pure=False)
+            future = self.client.submit(task, run, key=f"borderflow-run-{run.id}", pure=False)
             futures[future] = run
         try:
             for future in as_completed(futures):

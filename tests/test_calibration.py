@@ -13,6 +13,7 @@ from calibration import data, fit
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
 from experiments.cli import main
+from experiments.errors import ExperimentError
 from model.scenario import SCENARIO_DIR, Scenario, load
 from tests.conftest import assert_one_line_error, cli
 
@@ -97,6 +98,21 @@ def test_quarterly_knots_are_smooth_and_inside_the_window(first, last):
     assert all(window.start <= d <= window.end for d in dates)
     assert all((b - a).days >= 80 for a, b in zip(dates, dates[1:]))
     load("historical").with_values({"pressure.knots": knots})
+
+
+def test_calibration_runs_give_the_same_tables_in_this_process_and_in_workers():
+    """The fit's runs go through the experiment backends, as a batch's do: the backend changes the
+    time taken, never a number; a run that fails stops the fit with one line."""
+    window = fit.Window("2024-02", "2024-03")
+    short = load("baseline").empty_start().with_values({"run.scale": 400, "run.end": window.end})
+    scenarios = [short.with_values({"run.seed": s}) for s in (1, 2, 3)]
+    here = fit.run_all(scenarios, workers=1)
+    there = fit.run_all(scenarios, workers=2)
+    for a, b in zip(here, there, strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert not here[0].equals(here[1])  # three seeds, three runs
+    with pytest.raises(ExperimentError, match=r"^calibration run 0 failed: "):
+        fit.run_all([short], workers=1, adjust=1)  # an inversion round with no observed data to invert against
 
 
 # -- recovery of a known truth ----------------------------------------------------------------
