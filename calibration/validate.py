@@ -22,13 +22,17 @@ import pandas as pd  # noqa: E402
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
 from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
 from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
-from model.records import monthly  # noqa: E402
+from model.records import DEMOGRAPHICS, monthly  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
 
 HELD_OUT = ("2023-06", "2024-05")
 FORECAST = ("2024-06", "2025-08")
 HELD_OUT_FIT = "2023-05"
 SKILL_SERIES = ("encounters_usbp", "encounters_ofo")
+FORECAST_SERIES = (*SKILL_SERIES, *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in DEMOGRAPHICS),
+                   "waiting_mexico", "closure_days")
+"""The forecast's series: encounters, by component and demographic (single adults, family members,
+unaccompanied children), people waiting in Mexico at the month's end, days under closure."""
 BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
 
 
@@ -123,9 +127,9 @@ def overview(obs: pd.DataFrame, fit: dict, held: dict, path: Path) -> None:
 
 
 def forecast_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
-    b = bands([r[list(SKILL_SERIES) + ["closure_days"]] for r in runs])
+    b = bands([r[list(FORECAST_SERIES)] for r in runs])
     out = pd.DataFrame(index=b["p50"].loc[FORECAST[0]:FORECAST[1]].index)
-    for name in (*SKILL_SERIES, "closure_days"):
+    for name in FORECAST_SERIES:
         for band, table in b.items():
             out[f"{name}_{band}"] = table.loc[out.index, name].round(0)
     out.index.name = "month"

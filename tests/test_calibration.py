@@ -202,9 +202,13 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--out", str(out)]) == 0
     forecast = pd.read_csv(out / "forecast.csv")
     assert forecast["month"].iloc[0] == "2024-06" and forecast["month"].iloc[-1] == "2025-08"
-    for c in ("encounters_usbp", "encounters_ofo"):
+    split = [f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in ("single_adults", "family_members", "uc")]
+    for c in ("encounters_usbp", "encounters_ofo", *split, "waiting_mexico", "closure_days"):
         assert (forecast[f"{c}_p05"] <= forecast[f"{c}_p50"]).all()
         assert (forecast[f"{c}_p50"] <= forecast[f"{c}_p95"]).all()
+    for c in ("usbp", "ofo"):  # with two seeds a median is their mean: the split adds up to the component
+        parts = forecast[[f"encounters_{c}_{d}_p50" for d in ("single_adults", "family_members", "uc")]].sum(axis=1)
+        assert (parts - forecast[f"encounters_{c}_p50"]).abs().max() <= 0.01 * forecast[f"encounters_{c}_p50"].max()
     errors = pd.read_csv(out / "errors.csv")
     assert set(errors["period"]) == {"fitted", "held_out"}
     assert errors["mean_abs_log_ratio"].notna().all()
