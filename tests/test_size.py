@@ -65,7 +65,7 @@ def test_too_large_a_run_is_refused_with_the_scale_that_fits(monkeypatch):
 
 
 def test_when_no_scale_fits_the_pressure_must_come_down(monkeypatch):
-    monkeypatch.setattr(size, "available_memory", lambda: 2**20)
+    monkeypatch.setattr(size, "available_memory", lambda: 2**16)  # 64 KiB: under a thousand agents
     with pytest.raises(ScenarioError, match=r"even --scale 1000 would not fit: lower the pressure"):
         load("baseline").with_values({"run.scale": 1000})
 
