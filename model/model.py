@@ -19,10 +19,10 @@ from agents import choosing
 from agents.cbp import CITY_SECTOR, reallocate, watch_the_line
 from agents.choosing import outlook_array, sector_arrays
 from agents.origin import OriginCommunities
-from agents.valuation import Worth
-from model.border import CITIES, SECTORS, Border
 from agents.population import NONE, Population
 from agents.traveller import learn_all, move_all
+from agents.valuation import Worth
+from model.border import CITIES, SECTORS, Border
 from model.calendar import Calendar
 from model.courts import Courts
 from model.information import Information
