@@ -80,6 +80,12 @@ def add_commands(commands) -> None:
     val.add_argument("--dask", metavar="ADDRESS", help="run on the Dask scheduler at ADDRESS, or 'local' for a "
                                                        "LocalCluster on this machine")
     val.add_argument("--fit", metavar="FILE", help="a fit file to validate instead of the shipped one")
+    val.add_argument("--posterior", metavar="FILE",
+                     help="a posterior.csv from calibrate --method smc: the fit's runs are --draws parameter sets "
+                          "resampled from it by weight, each with every seed, so the bands and the forecast carry "
+                          "the parameters' uncertainty too")
+    val.add_argument("--draws", type=_positive, default=10, metavar="D",
+                     help="with --posterior: parameter sets drawn from it (default 10)")
     val.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     val.set_defaults(handler=cmd_validate)
 
@@ -165,17 +171,30 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
     return 0
 
 
+VALIDATE_OUTPUTS = ("encounters.png", "errors.csv", "forecast.csv", "patterns", "patterns.csv")
+"""What `validate` writes: a directory holding only these is a previous report it may replace."""
+
+
 def cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
     from calibration.validate import validate
     from experiments.output import OutputError, Staging
 
+    if args.posterior:  # checked before anything is written
+        from calibration.calibrate import fit_path, historical_with_fit
+        from calibration.smc import posterior_draws
+
+        try:
+            posterior_draws(args.posterior, historical_with_fit(Path(args.fit) if args.fit else fit_path(LAST_MONTH)),
+                            args.draws)
+        except ValueError as err:
+            raise UsageError(err) from None
     try:
-        staging = Staging(args.out)
+        staging = Staging(args.out, VALIDATE_OUTPUTS)
     except OutputError as err:
         raise UsageError(err) from None
     with staging:
         lines = validate(staging.path, replicates=args.replicates, scale=args.scale, workers=args.workers,
-                         fit_file=args.fit, dask=args.dask)
+                         fit_file=args.fit, dask=args.dask, posterior=args.posterior, draws=args.draws)
         staging.commit()
     print("\n".join(lines))
     print(f"wrote {args.out}")

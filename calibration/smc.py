@@ -113,15 +113,7 @@ class Simulator:
         self.months, self.keys, self.seed = window.months(), keys, seed
 
     def scenario_for(self, values: dict[str, float]) -> Scenario:
-        typed = {k: _typed(self.scenario, k, float(v)) for k, v in values.items() if k not in KNOT_FACTORS}
-        knots = [dict(k) for k in self.scenario.pressure.knots]
-        for key, groups in KNOT_FACTORS.items():
-            if key in values:
-                for knot in knots:
-                    knot.update({g: round(knot[g] * float(values[key]), 1) for g in groups})
-        if any(k in values for k in KNOT_FACTORS):
-            typed["pressure.knots"] = knots
-        return self.scenario.with_values({**typed, "run.seed": run_seed(self.seed, values)})
+        return with_draw(self.scenario, values).with_values({"run.seed": run_seed(self.seed, values)})
 
     def __call__(self, parameters) -> dict[str, float]:
         from model import snapshot
@@ -137,6 +129,47 @@ class Simulator:
                 v = np.log(LEVEL_FLOOR) if key.split(":")[0] + ":" not in shares else 0.0
             out[key] = float(v)
         return out
+
+
+def with_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
+    """The scenario with one draw of the parameters: scenario values as they are, and each knot
+    multiplier (`pressure.knots.<group>`) applied to every knot of its nationality groups."""
+    typed = {k: _typed(scenario, k, float(v)) for k, v in values.items() if k not in KNOT_FACTORS}
+    knots = [dict(k) for k in scenario.pressure.knots]
+    for key, groups in KNOT_FACTORS.items():
+        if key in values:
+            for knot in knots:
+                knot.update({g: round(knot[g] * float(values[key]), 1) for g in groups})
+    if any(k in values for k in KNOT_FACTORS):
+        typed["pressure.knots"] = knots
+    return scenario.with_values(typed)
+
+
+def posterior_draws(path: Path | str, scenario: Scenario, draws: int, seed: int = 1) -> list[dict[str, float]]:
+    """`draws` parameter sets resampled by weight (systematic resampling, reproducible from `seed`)
+    from a posterior table (`calibrate --method smc` writes it: a column per parameter and `weight`).
+    Raises ValueError, one line, for a table that is not such a posterior of this scenario."""
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as err:
+        raise ValueError(f"cannot read the posterior {path}: {' '.join(str(err).split())}") from None
+    if "weight" not in table.columns or len(table) == 0:
+        raise ValueError(f"{path} is not a posterior: it needs a 'weight' column and at least one row")
+    names = [c for c in table.columns if c != "weight"]
+    if not names:
+        raise ValueError(f"{path} is not a posterior: it has no parameter columns")
+    try:
+        check_priors(scenario, {k: (0.0, 1.0) if k in KNOT_FACTORS else (-np.inf, np.inf) for k in names})
+    except ValueError as err:
+        raise ValueError(f"{path}: {err}") from None
+    weight = pd.to_numeric(table["weight"], errors="coerce").to_numpy()
+    values = table[names].apply(pd.to_numeric, errors="coerce").to_numpy()
+    if not (np.isfinite(weight).all() and (weight >= 0).all() and weight.sum() > 0 and np.isfinite(values).all()):
+        raise ValueError(f"{path}: every weight must be a number >= 0, not all 0, and every value a number")
+    cumulative = np.cumsum(weight / weight.sum())
+    points = (np.random.default_rng(seed).random() + np.arange(draws)) / draws
+    rows = np.minimum(np.searchsorted(cumulative, points, "right"), len(table) - 1)
+    return [dict(zip(names, values[r].tolist(), strict=True)) for r in rows]
 
 
 def check_priors(scenario: Scenario, priors: dict) -> None:

@@ -36,18 +36,19 @@ unaccompanied children), people waiting in Mexico at the month's end, days under
 BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
 
 
-def replicate(scenario: Scenario, seeds: list[int], engine) -> list[pd.DataFrame]:
-    """The monthly tables of `scenario` run with each seed, on the experiment backend `engine`
-    (`experiments.backends`: this process, local workers or Dask), in seed order."""
+def replicate(scenarios: list[Scenario], seeds: list[int], engine) -> list[pd.DataFrame]:
+    """The monthly tables of each scenario run with each seed, on the experiment backend `engine`
+    (`experiments.backends`: this process, local workers or Dask), scenario by scenario in seed order."""
     from experiments.errors import ExperimentError
     from experiments.runs import Run
 
-    runs = [Run(scenario, {}, seed) for seed in seeds]
+    runs = [Run(scenario, {}, seed) for scenario in scenarios for seed in seeds]
     order = {run.id: n for n, run in enumerate(runs)}
     tables: dict[int, pd.DataFrame] = {}
     for result in engine.results(runs):
         if not result.ok:
-            raise ExperimentError(f"a validation run (seed {seeds[order[result.run_id]]}) failed: {result.error}")
+            n = order[result.run_id]
+            raise ExperimentError(f"a validation run (seed {seeds[n % len(seeds)]}) failed: {result.error}")
         tables[order[result.run_id]] = monthly(result.daily).set_index("month")
     return [tables[n] for n in range(len(runs))]
 
@@ -137,9 +138,13 @@ def forecast_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, fit_file: str | None = None,
-             dask: str | None = None) -> list[str]:
+             dask: str | None = None, posterior: str | None = None, draws: int = 10) -> list[str]:
     """Write the report into `out`; return the lines to print. The runs go through the experiment
-    backends, as every batch of runs does: `workers` local processes, or Dask (`dask`)."""
+    backends, as every batch of runs does: `workers` local processes, or Dask (`dask`). With a
+    `posterior` (a table `calibrate --method smc` writes), the fit's runs are `draws` parameter sets
+    resampled from it, each with every seed, so its bands and its forecast carry the parameters'
+    uncertainty as well as the seeds'."""
+    from calibration.smc import posterior_draws, with_draw
     from experiments.backends import backend
 
     obs = observed_patterns()
@@ -148,9 +153,10 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     scenario = historical_with_fit(main_fit).with_values({"run.scale": scale})
     held_scenario = historical_with_fit(fit_path(HELD_OUT_FIT)).with_values(
         {"run.scale": scale, "run.end": pd.Period(HELD_OUT[1], freq="M").end_time.date()})
+    sets = posterior_draws(posterior, scenario, draws) if posterior else [{}]
     with backend(workers, dask) as engine:
-        fit_runs = replicate(scenario, seeds, engine)
-        held_runs = replicate(held_scenario, seeds, engine)
+        fit_runs = replicate([with_draw(scenario, values) for values in sets], seeds, engine)
+        held_runs = replicate([held_scenario], seeds, engine)
     fit_bands = bands([pattern_table(r) for r in fit_runs])
     held_bands = bands([pattern_table(r) for r in held_runs])
 
@@ -173,8 +179,10 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
 
     meta = fit_meta(main_fit)
     summary = table.groupby("period")["mean_abs_log_ratio"].mean()
+    spread = f"{len(sets)} posterior draws from {Path(posterior).name} x {replicates} seeds" if posterior \
+        else f"{replicates} seeds"
     lines = [f"fit: {main_fit.name} (fitted {meta.get('fitted_on', '?')} on {meta.get('data_window', '?')}); "
-             f"{replicates} seeds at scale {scale}"]
+             f"{spread} at scale {scale}"]
     for period in ("fitted", "held_out"):
         sub = table[(table["period"] == period) & table["pattern"].isin(SKILL_SERIES)]
         parts = [f"{r.pattern} {r.mean_abs_log_ratio:.3f} (skill {r.skill_vs_last_value:+.2f} vs last value, "

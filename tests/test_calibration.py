@@ -189,6 +189,8 @@ def test_fitted_model_is_closer_to_the_data_than_the_start(synthetic):
     (["calibrate", "--samples", "0", "--out", "x"], "must be at least 1"),
     (["validate", "--replicates", "many", "--out", "x"], "expected a whole number"),
     (["validate", "--fit", "nowhere.toml", "--out", "OUT"], "scenario file not found: nowhere.toml"),
+    (["validate", "--posterior", "nowhere.csv", "--out", "OUT"], "cannot read the posterior nowhere.csv"),
+    (["validate", "--posterior", "p.csv", "--draws", "0", "--out", "OUT"], "must be at least 1"),
 ])
 def test_bad_calibration_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -222,3 +224,28 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     assert (out / "encounters.png").stat().st_size > 0
     assert (out / "patterns" / "title42_share.png").exists()
     assert "held_out" in capsys.readouterr().out
+    # With a posterior, the fit's runs are its draws x the seeds, and the forecast moves with them: here
+    # the draws double the Mexican pressure, so more people are encountered than at the fit's own.
+    posterior = tmp_path / "posterior.csv"
+    posterior.write_text("pressure.knots.mx,weight\n1.8,1\n2.2,1\n")
+    drawn = tmp_path / "drawn"
+    assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--posterior", str(posterior),
+                 "--draws", "2", "--out", str(drawn)]) == 0
+    assert "2 posterior draws from posterior.csv x 2 seeds" in capsys.readouterr().out
+    moved = pd.read_csv(drawn / "forecast.csv")
+    assert moved["encounters_usbp_p50"].sum() > 1.2 * forecast["encounters_usbp_p50"].sum()
+    assert (moved["encounters_usbp_p05"] <= moved["encounters_usbp_p95"]).all()
+
+
+@pytest.mark.parametrize("table, message", [
+    ("persistence,weight\n0.5,1\n", "unknown parameter 'persistence'"),
+    ("behaviour.persistence\n0.5\n", "is not a posterior: it needs a 'weight' column"),
+    ("behaviour.persistence,weight\n0.5,-1\n", "every weight must be a number >= 0"),
+    ("pressure.mx,weight\n900,1\n", "'pressure.mx' is a constant level, but the scenario's pressure follows knots"),
+])
+def test_a_bad_posterior_is_one_line_and_nothing_is_written(table, message, capsys, tmp_path):
+    posterior = tmp_path / "posterior.csv"
+    posterior.write_text(table)
+    code, _, err = cli(["validate", "--posterior", str(posterior), "--out", str(tmp_path / "out")], capsys)
+    assert_one_line_error(code, err, message)
+    assert not (tmp_path / "out").exists()
