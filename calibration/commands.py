@@ -171,7 +171,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
     return 0
 
 
-VALIDATE_OUTPUTS = ("encounters.png", "errors.csv", "forecast.csv", "patterns", "patterns.csv")
+VALIDATE_OUTPUTS = ("encounters.png", "errors.csv", "forecast.csv", "held_out.png", "patterns", "patterns.csv")
 """What `validate` writes: a directory holding only these is a previous report it may replace."""
 
 

@@ -28,6 +28,14 @@ from model.scenario import Scenario  # noqa: E402
 HELD_OUT = ("2023-06", "2024-05")
 FORECAST = ("2024-06", "2025-08")
 HELD_OUT_FIT = "2023-05"
+CHECKS = {
+    HELD_OUT_FIT: (HELD_OUT, "the twelve months after the fit"),
+    "2023-04": (("2023-05", "2024-04"), "the end of Title 42, the lawful-pathways rule, more CBP One slots"),
+    "2023-11": (("2023-12", "2024-05"), "Mexico's enforcement drive"),
+}
+"""Held-out checks: a fit through a month (its fit file, experiments/scenarios/fits/through-MONTH.toml)
+run on through months it never saw, across the change named. A check whose fit file is not there
+is reported as missing, not run."""
 SKILL_SERIES = ("encounters_usbp", "encounters_ofo")
 FORECAST_SERIES = (*SKILL_SERIES, *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in DEMOGRAPHICS),
                    "waiting_mexico", "closure_days")
@@ -70,22 +78,49 @@ def bands(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
                 for name, q in BANDS.items()}
 
 
-def error_table(sim: dict, obs: pd.DataFrame) -> pd.DataFrame:
-    """Errors per pattern for the fitted window and the held-out months, with skill scores and the
-    coverage of the 90% band (`sim`: each period's bands)."""
+def period_of(through: str) -> str:
+    """errors.csv's name for a held-out check (the first one keeps its old name)."""
+    return "held_out" if through == HELD_OUT_FIT else f"held_out_through_{through}"
+
+
+def error_table(fit: dict, checks: dict, obs: pd.DataFrame) -> pd.DataFrame:
+    """Errors per pattern for the fitted window and each held-out check's months, with skill scores
+    and the coverage of the 90% band (`fit`: the fit's bands; `checks`: each check's, by fit month)."""
     rows = []
-    for period, months, b in (("fitted", (FIRST_MONTH, LAST_MONTH), sim["fit"]),
-                              ("held_out", HELD_OUT, sim["held_out"])):
+    periods = [("fitted", (FIRST_MONTH, LAST_MONTH), fit, False)]
+    periods += [(period_of(through), CHECKS[through][0], b, True) for through, b in checks.items()]
+    for period, months, b, ahead in periods:
         table = b["p50"]
         err = errors(table, obs, months)
         for name, value in err.items():
             row = {"period": period, "pattern": name, "mean_abs_log_ratio": round(value, 4)}
             if name in SKILL_SERIES:
-                for base, s in skill(table[name], obs[name], months, ahead=period == "held_out").items():
+                for base, s in skill(table[name], obs[name], months, ahead=ahead).items():
                     row[f"skill_vs_{base}"] = round(s, 3)
                 row["coverage_90"] = round(coverage(b, obs, name, months), 3)
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def checks_figure(obs: pd.DataFrame, checks: dict, path: Path) -> None:
+    """Each held-out check: USBP and OFO encounters, the fit's median and 90% band run on through
+    the months it never saw (shaded), against the observed."""
+    fig, axes = plt.subplots(len(checks), 2, figsize=(10, 2.6 * len(checks)), squeeze=False, layout="constrained")
+    for row, (through, b) in zip(axes, checks.items(), strict=True):
+        months, crossed = CHECKS[through]
+        for ax, name in zip(row, SKILL_SERIES, strict=True):
+            idx = pd.to_datetime(list(b["p50"].index))
+            ax.fill_between(idx, b["p05"][name], b["p95"][name], color="tab:orange", alpha=0.2, lw=0)
+            ax.plot(idx, b["p50"][name], color="tab:orange", lw=1.3, label=f"fit through {through}: median, 90% band")
+            o = obs[name].dropna()
+            ax.plot(pd.to_datetime(list(o.index)), o, "k.", ms=3, label="observed")
+            ax.axvspan(pd.Timestamp(f"{months[0]}-01"), pd.Timestamp(f"{months[1]}-28"), color="grey", alpha=0.15, lw=0)
+            ax.set_xlim(pd.Timestamp("2021-01-01"), pd.Timestamp(f"{months[1]}-28"))
+            ax.set_title(f"{name.split('_')[1].upper()} encounters: held out {months[0]} to {months[1]} ({crossed})",
+                         fontsize=8)
+            ax.legend(fontsize=7, loc="upper left")
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
 
 
 def plot_pattern(name: str, obs: pd.DataFrame, fit: dict, held: dict, path: Path) -> None:
@@ -151,20 +186,22 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     seeds = list(range(1, replicates + 1))
     main_fit = Path(fit_file) if fit_file else fit_path(LAST_MONTH)
     scenario = historical_with_fit(main_fit).with_values({"run.scale": scale})
-    held_scenario = historical_with_fit(fit_path(HELD_OUT_FIT)).with_values(
-        {"run.scale": scale, "run.end": pd.Period(HELD_OUT[1], freq="M").end_time.date()})
+    checks = {through: historical_with_fit(fit_path(through)).with_values(
+        {"run.scale": scale, "run.end": pd.Period(months[1], freq="M").end_time.date()})
+        for through, (months, _) in CHECKS.items() if fit_path(through).exists()}
     sets = posterior_draws(posterior, scenario, draws) if posterior else [{}]
     with backend(workers, dask) as engine:
         fit_runs = replicate([with_draw(scenario, values) for values in sets], seeds, engine)
-        held_runs = replicate([held_scenario], seeds, engine)
+        check_runs = {through: replicate([check], seeds, engine) for through, check in checks.items()}
     fit_bands = bands([pattern_table(r) for r in fit_runs])
-    held_bands = bands([pattern_table(r) for r in held_runs])
+    check_bands = {through: bands([pattern_table(r) for r in runs]) for through, runs in check_runs.items()}
+    held_bands = check_bands[HELD_OUT_FIT]
 
-    table = error_table({"fit": fit_bands, "held_out": held_bands}, obs)
+    table = error_table(fit_bands, check_bands, obs)
     table.to_csv(out / "errors.csv", index=False)
     forecast_table(fit_runs).to_csv(out / "forecast.csv", index=False)
     rows = []
-    for label, b in (("fit_2024_05", fit_bands), ("fit_2023_05", held_bands)):
+    for label, b in (("fit_2024_05", fit_bands), *((f"fit_{t.replace('-', '_')}", b) for t, b in check_bands.items())):
         for band, t in b.items():
             rows.append(t.assign(fit=label, band=band).reset_index())
     long = pd.concat(rows).melt(id_vars=["month", "fit", "band"], var_name="pattern", value_name="simulated")
@@ -176,6 +213,7 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     for name in PATTERNS:
         plot_pattern(name, obs, fit_bands, held_bands, out / "patterns" / f"{name}.png")
     overview(obs, fit_bands, held_bands, out / "encounters.png")
+    checks_figure(obs, check_bands, out / "held_out.png")
 
     meta = fit_meta(main_fit)
     summary = table.groupby("period")["mean_abs_log_ratio"].mean()
@@ -183,10 +221,11 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
         else f"{replicates} seeds"
     lines = [f"fit: {main_fit.name} (fitted {meta.get('fitted_on', '?')} on {meta.get('data_window', '?')}); "
              f"{spread} at scale {scale}"]
-    for period in ("fitted", "held_out"):
+    for period in ("fitted", *(period_of(t) for t in check_bands)):
         sub = table[(table["period"] == period) & table["pattern"].isin(SKILL_SERIES)]
         parts = [f"{r.pattern} {r.mean_abs_log_ratio:.3f} (skill {r.skill_vs_last_value:+.2f} vs last value, "
                  f"{r.skill_vs_same_month_last_year:+.2f} vs last year; 90% band covers {r.coverage_90:.0%} of months)"
                  for r in sub.itertuples()]
         lines.append(f"{period}: mean over patterns {summary[period]:.3f}; " + "; ".join(parts))
+    lines += [f"{period_of(t)}: not run, no fit through {t} ({fit_path(t).name})" for t in CHECKS if t not in check_bands]
     return lines
