@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -116,7 +117,9 @@ def checks_figure(obs: pd.DataFrame, checks: dict, path: Path) -> None:
             ax.plot(pd.to_datetime(list(o.index)), o, "k.", ms=3, label="observed")
             ax.axvspan(pd.Timestamp(f"{months[0]}-01"), pd.Timestamp(f"{months[1]}-28"), color="grey", alpha=0.15, lw=0)
             ax.set_xlim(pd.Timestamp("2021-01-01"), pd.Timestamp(f"{months[1]}-28"))
-            ax.set_title(f"{name.split('_')[1].upper()} encounters: held out {months[0]} to {months[1]} ({crossed})",
+            ax.xaxis.set_major_locator(mdates.YearLocator())
+            ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+            ax.set_title(f"{name.split('_')[1].upper()} encounters, held out {months[0]} to {months[1]}:\n{crossed}",
                          fontsize=8)
             ax.legend(fontsize=7, loc="upper left")
     fig.savefig(path, dpi=90)
