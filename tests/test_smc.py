@@ -20,7 +20,7 @@ PRIORS = {"pressure.mx": (600.0, 5000.0, "people a day from Mexico who start to 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
     """Four months from an empty start at 500 people per agent, made by the model at TRUTH, and fitted
-    with 30 particles a generation, three generations (about 300 simulations, under a minute)."""
+    with 30 particles a generation, three generations (about 350 simulations, about a minute)."""
     truth = Scenario(name="synthetic").with_values({"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 500,
                                                     "run.seed": 3, **TRUTH})
     obs = simulate(truth)
