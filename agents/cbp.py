@@ -8,9 +8,8 @@ from collections import deque
 import numpy as np
 from mesa.discrete_space import FixedAgent
 
-from agents.choosing import evasion_sectors
 from agents.traveller import counted_kinds, move_all, retire_all
-from agents.valuation import SURRENDER
+from agents.valuation import SURRENDER, evasion_sectors
 
 from model.border import CITIES, COLS_PER_SECTOR, LINE_ROW, SECTORS
 from model.calendar import Bag

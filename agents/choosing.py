@@ -15,8 +15,7 @@ import numpy as np
 
 from agents.traveller import move_all, retire_all
 from agents.valuation import (APPOINTMENT, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
-                              border_options, can_evade, draw_choices)
-from model.border import CITIES, SECTORS
+                              best_evasion, border_options, can_evade, draw_choices)
 from model.params import GROUPS, KINDS
 from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes
 from model.states import State
@@ -105,32 +104,6 @@ def circumstances(m, d: Deciders) -> Circumstances:
         days_left=d.days_left)
 
 
-def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
-    """For people in these cities with this risk tolerance, the shared catch rate and the danger of
-    the sector within reach where evading looks best (`agents.traveller.best_evasion_at`, for all)."""
-    _, catch, danger, best = evasion_choice(m, city, risk)
-    return catch.take(best), danger.take(best)
-
-
-def evasion_sectors(m, city: np.ndarray, risk) -> np.ndarray:
-    """The sector (its index in `SECTORS`) each evader in these cities tries, by `best_evasion`'s merit."""
-    reach, _, _, best = evasion_choice(m, city, risk)
-    return reach.take(best)
-
-
-def evasion_choice(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The sectors within reach of each city (padded with -1), their catch rates and dangers, and
-    which of them evading looks best through (least caught, least dangerous, weighed by the risk
-    tolerance; first on ties), as an index into the flattened rows."""
-    reach = m.reach_index[city]
-    catch = m.catch_array[reach]
-    danger = m.sector_danger_array[reach]
-    merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
-                     -np.inf)
-    best = np.arange(0, merit.size, merit.shape[1]) + merit.argmax(axis=1)  # each row's best, in the flattened rows
-    return reach, catch, danger, best
-
-
 def open_to_kind(levers) -> tuple[np.ndarray, np.ndarray]:
     """By kind (in `KINDS` order): whether the ports take their asylum claims, and whether they
     may request appointments, under the rules in force (`model.policy`)."""
@@ -187,13 +160,3 @@ def outlook_array(table: dict) -> np.ndarray:
     surrender/port/appointment, enter/far)."""
     return np.array([[[[table[(group, kind, claims, o)] for _, o in BELIEF_COLUMNS]
                        for claims in (False, True)] for kind in KINDS] for group in GROUPS], dtype=float)
-
-
-def sector_arrays(border) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Fixed lookups: the sectors within reach of each city (padded with -1), each sector's
-    danger (with a last entry for the padding), and each city's own sector's danger."""
-    width = max(len(r) for r in border.reach)
-    reach = np.array([[SECTORS.index(s) for s in r] + [-1] * (width - len(r)) for r in border.reach])
-    danger = np.array([border.sector_danger[s] for s in SECTORS] + [0.0])
-    city = np.array([border.sector_danger[c.sector] for c in CITIES])
-    return reach, danger, city

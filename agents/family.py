@@ -26,10 +26,6 @@ class Family(Traveller):
     def adults(self) -> int:
         return self.size - self.children
 
-    @property
-    def counted_as(self) -> str:
-        return "family" if self.children else "single"
-
     def act(self, choice: int) -> None:
         """Send the children on alone (the only choice a family makes on its own; the rest are
         carried out for the day's deciders together, `agents.choosing.act`): they surrender at

@@ -22,24 +22,23 @@ they take the same decision, one by one, when their calendar says they reconside
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import deque
 
 import numpy as np
 from mesa import Agent
 
-from agents.choosing import best_evasion, open_to_kind, outlook_array
+from agents.choosing import open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import days_from_now, move_all, retire_all, set_out_from_home, start_journeys
-from agents.valuation import (Circumstances, can_evade, draw_choices, expected_best, logit_chances, option_terms,
-                              option_values)
+from agents.valuation import (Circumstances, best_evasion, can_evade, draw_choices, expected_best, logit_chances,
+                              option_terms, option_values)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
-from model.pressure import MIX, Pressure
+from model.pressure import Pressure
 from model.states import State
 
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
@@ -244,12 +243,12 @@ class OriginCommunities(Agent):
 
     def expected_units(self, date) -> np.ndarray:
         """Today's expected newcomers by (group, kind), in agents: people, families or children.
-        Read from the pressure of a year ahead worked out at once (`pressure_units`), since the
+        Read from the pressure of a year ahead worked out at once (`Pressure.units`), since the
         pressure's knots are interpolated faster for many days than for one."""
         day = date.toordinal()
         if not self._units_from <= day < self._units_from + len(self._units):
             m = self.model
-            self._units = pressure_units(self.pressure, m.params.pressure, date, UNITS_AHEAD) / m.scale
+            self._units = self.pressure.units(date, UNITS_AHEAD) / m.scale
             self._units_from = day
         return self._units[day - self._units_from]
 
@@ -343,25 +342,6 @@ class OriginCommunities(Agent):
     def people(self) -> int:
         """People considering leaving, counted from the classes."""
         return sum(person_count(p) for pool in self.pools for p in pool) * self.model.scale
-
-
-def pressure_units(pressure: Pressure, p, first: dt.date, days: int) -> np.ndarray:
-    """The expected newcomers on each of `days` days from `first`, by (group, kind): people, families
-    and unaccompanied children, as `Pressure.rate` and `Pressure.shares` give them for each day; the
-    pressure's knots interpolated for all the days in one call (`Pressure.levels`)."""
-    ordinals = first.toordinal() + np.arange(days)
-    level = {key: pressure.levels(key, ordinals).tolist() for key in (*GROUPS, *MIX)}
-    size = 1 + p.family_two_adult_share + p.family_children_mean
-    units = np.zeros((days, len(GROUPS), len(KINDS)))
-    for d, ordinal in enumerate(ordinals.tolist()):
-        season = p.seasonality[dt.date.fromordinal(ordinal).month - 1]
-        for g, group in enumerate(GROUPS):
-            rate = level[group][d] * season
-            if rate > 0:
-                fam = min(1.0, p.family_share[group] * level["family"][d])
-                uc = min(1.0 - fam, p.uc_share[group] * level["uc"][d])
-                units[d, g] = (rate * max(0.0, 1 - fam - uc), rate * fam / size, rate * uc)
-    return units
 
 
 def person_count(person: tuple) -> int:

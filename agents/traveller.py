@@ -22,7 +22,7 @@ import numpy as np
 from mesa import Agent
 
 from agents.population import NONE, SOUTH
-from agents.valuation import CHOICES, EVADE, GIVE_UP, SEND_CHILD, SURRENDER, WAIT
+from agents.valuation import CHOICES, EVADE, GIVE_UP, SEND_CHILD, SURRENDER, WAIT, best_evasion
 from model.border import SECTORS
 from model.params import GROUPS, KINDS
 from model.policy import Option, Outcome
@@ -41,19 +41,6 @@ def logit(rand, values: dict[int, float], noise: float) -> int:
     top = max(values.values())
     keys = list(values)
     return rand.choices(keys, weights=[math.exp((values[k] - top) / noise) for k in keys])[0]
-
-
-def best_evasion_at(model, city: int, risk: float) -> tuple[str, float, float]:
-    """The sector within reach of `city` where evading looks best to someone of this risk
-    tolerance: (sector, its shared catch rate, its danger)."""
-    best, best_value, best_catch, best_danger = None, -math.inf, 0.0, 0.0
-    w = model.beh.danger_weight / risk
-    for s, k, danger in model.reach[city]:
-        catch = model.catch[k]
-        v = (1 - catch) - w * danger
-        if v > best_value:
-            best, best_value, best_catch, best_danger = s, v, catch, danger
-    return best, best_catch, best_danger
 
 
 def field(name: str, doc: str, read=None, write=None) -> property:
@@ -162,8 +149,8 @@ class Traveller(Agent):
 
     @property
     def counted_as(self) -> str:
-        """The demographic CBP counts this unit's members under."""
-        return self.kind
+        """The demographic CBP counts this unit's members under (`counted_kinds`)."""
+        return KINDS[counted_kinds(self.model, self.rows)[0]]
 
     def move(self, state: State) -> None:
         move_all(self.model, self.rows, state)
@@ -198,7 +185,7 @@ class Traveller(Agent):
         claim, risk, city = self.claim, self.risk, self.city
         stay = belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[city]) * beh.mpp_reconsider_days
         values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - claim)}
-        _, catch, danger = best_evasion_at(m, city, risk)
+        catch, danger = (x[0] for x in best_evasion(m, np.array([city]), risk))
         values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * claim) - catch * m.worth.far \
             - beh.danger_weight / risk * danger - beh.evade_cost
         choice = logit(m.random, values, beh.choice_noise)
@@ -339,7 +326,7 @@ def set_out_from_home(model, kinds: list[type], g: np.ndarray, claim: np.ndarray
 
 def counted_kinds(model, rows: np.ndarray) -> np.ndarray:
     """The kind (index in KINDS) CBP counts each unit's members under: a family whose children
-    went on alone is counted as single adults (`Traveller.counted_as`, for rows)."""
+    went on alone is counted as single adults."""
     p = model.population
     k = p.k[rows].astype(np.intp)
     return np.where((k == FAMILY) & (p.children[rows] == 0), KINDS.index("single"), k)

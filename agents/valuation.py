@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.border import CITIES, SECTORS
 from model.policy import Choice
 
 SURRENDER, EVADE, PORT, APPOINTMENT = Choice.SURRENDER, Choice.EVADE, Choice.PORT, Choice.APPOINTMENT
@@ -180,3 +181,40 @@ def draw_choices(rng: np.random.Generator, values: np.ndarray, noise: float) -> 
     cumulative = np.cumsum(logit_chances(values, noise), axis=1)
     u = rng.random(values.shape[0]) * cumulative[:, -1]
     return np.minimum((cumulative <= u[:, None]).sum(axis=1), values.shape[1] - 1)
+
+
+# -- where to evade -----------------------------------------------------------------------
+def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
+    """For people in these cities with this risk tolerance, the shared catch rate and the danger of
+    the sector within reach where evading looks best (an MPP enrollee asks for one city)."""
+    _, catch, danger, best = evasion_choice(m, city, risk)
+    return catch.take(best), danger.take(best)
+
+
+def evasion_sectors(m, city: np.ndarray, risk) -> np.ndarray:
+    """The sector (its index in `SECTORS`) each evader in these cities tries, by `best_evasion`'s merit."""
+    reach, _, _, best = evasion_choice(m, city, risk)
+    return reach.take(best)
+
+
+def evasion_choice(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The sectors within reach of each city (padded with -1), their catch rates and dangers, and
+    which of them evading looks best through (least caught, least dangerous, weighed by the risk
+    tolerance; first on ties), as an index into the flattened rows."""
+    reach = m.reach_index[city]
+    catch = m.catch_array[reach]
+    danger = m.sector_danger_array[reach]
+    merit = np.where(reach >= 0, (1 - catch) - (m.beh.danger_weight / np.asarray(risk)).reshape(-1, 1) * danger,
+                     -np.inf)
+    best = np.arange(0, merit.size, merit.shape[1]) + merit.argmax(axis=1)  # each row's best, in the flattened rows
+    return reach, catch, danger, best
+
+
+def sector_arrays(border) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fixed lookups: the sectors within reach of each city (padded with -1), each sector's
+    danger (with a last entry for the padding), and each city's own sector's danger."""
+    width = max(len(r) for r in border.reach)
+    reach = np.array([[SECTORS.index(s) for s in r] + [-1] * (width - len(r)) for r in border.reach])
+    danger = np.array([border.sector_danger[s] for s in SECTORS] + [0.0])
+    city = np.array([border.sector_danger[c.sector] for c in CITIES])
+    return reach, danger, city

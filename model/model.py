@@ -17,11 +17,11 @@ from mesa.time import Schedule
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents import choosing
 from agents.cbp import CITY_SECTOR, reallocate, watch_the_line
-from agents.choosing import outlook_array, sector_arrays
+from agents.choosing import outlook_array
 from agents.origin import OriginCommunities
 from agents.population import NONE, Population
 from agents.traveller import learn_all, move_all
-from agents.valuation import Worth
+from agents.valuation import Worth, sector_arrays
 from model.border import CITIES, SECTORS, Border
 from model.calendar import Calendar
 from model.courts import Courts
@@ -71,13 +71,14 @@ class BorderModel(Model):
         self.appointments = AppointmentSystem(self)
         self.mexico = MexicanAuthority(self)
         self.origins = OriginCommunities(self)
-        self.danger = dict(self.border.sector_danger)
-        self.reach = [[(s, SECTORS.index(s), self.border.sector_danger[s]) for s in r] for r in self.border.reach]
         self.reach_index, self.sector_danger_array, self.city_danger = sector_arrays(self.border)
-        width = max(len(c) for c in self.border.cities_by_sector.values())
-        self.cities_in_sector = np.array([self.border.cities_by_sector[s] + [NONE] * (width - len(self.border.cities_by_sector[s]))
-                                          for s in SECTORS])  # padded with NONE
-        self.city_range = range(len(CITIES))
+        by_sector = self.border.cities_by_sector
+        self.route_base = np.array([[self.border.route_weights[group][k] / len(by_sector[SECTORS[k]])
+                                     for k in CITY_SECTOR] for group in GROUPS])
+        """(group, city): a group's usual pull of each city, its sector's weight shared among the sector's cities."""
+        width = max(len(c) for c in by_sector.values())
+        self.cities_in_sector = np.array([by_sector[s] + [NONE] * (width - len(by_sector[s])) for s in SECTORS])
+        """Each sector's border cities (padded with NONE): where CBP returns people it met there."""
         self.crowding = [0.0] * len(CITIES)
         self.outlook = outlook_table(self.levers, bp.apprehension)
         self._outlook_read = None  # the outlook table `outlook_array` was made from
@@ -184,13 +185,13 @@ class BorderModel(Model):
             self.outlook = outlook_table(levers, levers.border_patrol.apprehension)
         self.budget.new_day(levers, self.date)
 
-    def leave_home(self, returned: list) -> None:
+    def leave_home(self, returned: np.ndarray) -> None:
         """People considering leaving, and people back home after a removal or moved south,
         decide whether to set out (see agents/origin.py)."""
         self.origins.day()
         self.origins.reconsider(returned)
 
-    def move_in_mexico(self, arriving: list) -> list:
+    def move_in_mexico(self, arriving: np.ndarray) -> np.ndarray:
         self.mexico.sweep_cities()
         self.crowding = self.city_crowding()
         return self.mexico.checkpoints(arriving)
@@ -274,18 +275,11 @@ class BorderModel(Model):
         self.shared = self.info.shared_beliefs(self.outlook_array)
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
-        border = self.border
-        if getattr(self, "_routes_read", None) is not border.route_weights:  # fixed for the run: made once
-            sector = [SECTORS.index(c.sector) for c in CITIES]
-            self._city_sector = np.array(sector)
-            self._route_base = np.array([[border.route_weights[group][k] / len(border.cities_by_sector[SECTORS[k]])
-                                          for k in sector] for group in GROUPS])
-            self._routes_read = border.route_weights
         # Each group's pull of each city: its sector's weight shared among the sector's cities, less
         # where evaders are caught, less where shelters are crowded; one array, a row a group.
         tilt = self.beh.route_sensitivity
-        deterred = np.array([math.exp(-catch * tilt) for catch in self.catch])[self._city_sector]
-        scores = self._route_base * deterred / (1.0 + np.array(self.crowding))
+        deterred = np.array([math.exp(-catch * tilt) for catch in self.catch])[CITY_SECTOR]
+        scores = self.route_base * deterred / (1.0 + np.array(self.crowding))
         self.route_weights = np.cumsum(scores, axis=1)  # (group, city), accumulated: for drawing a city
         totals = [[sum(row)] for row in scores.tolist()]  # Python's sum (compensated, unlike numpy's), as ever
         if all(total > 0 for total, in totals):

@@ -62,6 +62,25 @@ class Pressure:
     def rate(self, group: str, date: dt.date) -> float:
         return self.level(group, date) * self.p.seasonality[date.month - 1]
 
+    def units(self, first: dt.date, days: int) -> np.ndarray:
+        """The expected newcomers on each of `days` days from `first`, by (group, kind in KINDS order):
+        single adults, families and unaccompanied children, as `rate` and `shares` give them for each
+        day, with the knots interpolated for all the days at once."""
+        p = self.p
+        ordinals = first.toordinal() + np.arange(days)
+        months = (np.datetime64(first, "D") + np.arange(days)).astype("datetime64[M]").astype(np.int64) % 12
+        season = np.asarray(p.seasonality)[months]
+        family_mix, uc_mix = self.levels("family", ordinals), self.levels("uc", ordinals)
+        size = 1 + p.family_two_adult_share + p.family_children_mean
+        units = np.zeros((days, len(GROUPS), 3))
+        for g, group in enumerate(GROUPS):
+            rate = self.levels(group, ordinals) * season
+            fam = np.minimum(1.0, p.family_share[group] * family_mix)
+            uc = np.minimum(1.0 - fam, p.uc_share[group] * uc_mix)
+            kinds = np.column_stack([rate * np.maximum(0.0, 1 - fam - uc), rate * fam / size, rate * uc])
+            units[:, g] = np.where(rate[:, None] > 0, kinds, 0.0)
+        return units
+
     def shares(self, group: str, date: dt.date) -> tuple[float, float]:
         """(family, unaccompanied-child) shares of the group's people on `date`."""
         p = self.p

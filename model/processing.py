@@ -105,9 +105,6 @@ class Processing:
         move_all(m, rows, State.IN_CUSTODY)
         m.calendar.add_all(day + custody(days)[outcomes], rows, "book_out")
 
-    def book_out(self, t) -> None:
-        self.book_out_all(t.rows)
-
     def book_out_all(self, rows: np.ndarray) -> None:
         """Carry out the pathways decided at encounter of everyone due out of custody today, and the
         removal flights (or releases after a fear screening) of those due out of ICE detention.
@@ -158,9 +155,6 @@ class Processing:
         move_all(m, held, State.ICE_DETENTION)
         m.calendar.add_all(np.array(flights, dtype=np.intp), held, "book_out")
         return np.array(settled, dtype=np.intp), np.array(settled_outcomes, dtype=outcomes.dtype)
-
-    def settle(self, t, outcome: Outcome, released_by: str = "cbp") -> None:
-        self.settle_all(t.rows, np.array([outcome]), np.array([RELEASERS.index(released_by)]))
 
     def settle_all(self, rows: np.ndarray, outcomes: np.ndarray, released_by: np.ndarray) -> None:
         """Final outcomes (and who released each, if released): reported to others, learnt from,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from model.params import GROUPS, SECTIONS
+from model.params import SECTIONS
 from model.pressure import Pressure
 from model.values import ScenarioError
 
@@ -39,22 +39,9 @@ for the outputs, the interpreter's own growth and whatever else runs)."""
 
 def daily_agents(scenario) -> np.ndarray:
     """The agents that each day's pressure makes (expected: the model draws them at random)."""
-    p, run = scenario.pressure, scenario.run
-    days = (run.end - run.start).days + 1
-    first = np.datetime64(run.start, "D")
-    months = (first + np.arange(days)).astype("datetime64[M]").astype(np.int64) % 12
-    ordinals = run.start.toordinal() + np.arange(days)
-    pressure = Pressure(p)
-    family_mix, uc_mix = pressure.levels("family", ordinals), pressure.levels("uc", ordinals)
-    family_size = 1 + p.family_two_adult_share + p.family_children_mean
-    seasonality = np.asarray(p.seasonality)[months]
-    total = np.zeros(days)
-    for group in GROUPS:
-        rate = pressure.levels(group, ordinals) * seasonality
-        family = np.minimum(1.0, p.family_share[group] * family_mix)
-        uc = np.minimum(1.0 - family, p.uc_share[group] * uc_mix)
-        total += rate * (np.maximum(0.0, 1.0 - family - uc) + family / family_size + uc)
-    return total / run.scale
+    run = scenario.run
+    units = Pressure(scenario.pressure).units(run.start, (run.end - run.start).days + 1)
+    return units.sum(axis=(1, 2)) / run.scale
 
 
 def peak_agents(scenario) -> tuple[float, int]:
