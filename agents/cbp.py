@@ -179,12 +179,16 @@ class AppointmentSystem:
         p.registered[rows] = m.day
 
     def withdraw(self, rows: np.ndarray) -> None:
-        """Give up asking (or be given an appointment): the wait counts toward their patience."""
-        m, p = self.model, self.model.population
+        """Give up asking: those still waiting leave the queue."""
         waiting = np.array([row in self.waiting for row in rows.tolist()], dtype=bool)
         rows = rows[waiting]
         for row in rows.tolist():
             self.waiting.discard(row)
+        self._stop_waiting(rows)
+
+    def _stop_waiting(self, rows: np.ndarray) -> None:
+        """Out of the queue (its members are discarded by the caller): the wait counts toward their patience."""
+        m, p = self.model, self.model.population
         self.queued -= float(p.people[rows].sum())
         p.waited[rows] += m.day - p.registered[rows]
 
@@ -208,15 +212,9 @@ class AppointmentSystem:
             self.waiting.discard(row)
             room -= people[row]
         holders = np.array(holders, dtype=np.intp)
-        self._give(holders)
+        self._stop_waiting(holders)
+        m.calendar.cancel(holders)  # they have their appointment: no wake-up is left
         return holders
-
-    def _give(self, rows: np.ndarray) -> None:
-        """Appointment holders stop waiting: their wait counts, and no wake-up is left."""
-        m, p = self.model, self.model.population
-        self.queued -= float(p.people[rows].sum())
-        p.waited[rows] += m.day - p.registered[rows]
-        m.calendar.cancel(rows)
 
     def cancel_all(self) -> np.ndarray:
         """The programme ends: every request and appointment is cancelled; returns their rows."""
