@@ -122,6 +122,7 @@ def picture(curves: pd.DataFrame, path: str | os.PathLike, title: str) -> None:
         ax.axhline(0, color="black", lw=0.6)
         if not one[["effect_p05", "effect_p95"]].abs().to_numpy().any():
             ax.set_ylim(-1, 1)  # no effect at all: a plain zero line, not ticks rounded from a tiny range
+            ax.set_yticks([-1, 0, 1])  # whole numbers: the thousands format would show halves as 0 and -0
         kind = "cumulative" if output in FLOWS else "on the day"
         ax.set_title(f"{OUTPUTS[output]} ({kind})", loc="left", fontsize=10)
         ax.yaxis.set_major_formatter(THOUSANDS)
