@@ -62,14 +62,14 @@ def act(m, rows: np.ndarray, chosen: np.ndarray, awaited: np.ndarray | None) -> 
     walk-ups join their port's line, requests join the appointment queue, those who wait book
     their next decision (past an awaited change), those who give up go home."""
     p = m.population
-    for choice in np.unique(chosen).tolist():
+    for choice in np.flatnonzero(np.bincount(chosen)).tolist():  # the choices made, in order
         picked = chosen == choice
         who = rows[picked]
         if choice in (SURRENDER, EVADE):
             m.crossings.append((who, chosen[picked]))
         elif choice == PORT:
             cities = p.city[who]
-            for city in np.unique(cities).tolist():
+            for city in np.flatnonzero(np.bincount(cities)).tolist():
                 m.ports[city].join(who[cities == city])
         elif choice == APPOINTMENT:
             m.appointments.register(who)

@@ -291,7 +291,7 @@ class OriginCommunities(Agent):
         cumulative = m.route_weights
         table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
         cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
-        cities = np.clip(cities, 0, cumulative.shape[1] - 1)
+        cities = np.minimum(cities, cumulative.shape[1] - 1)  # a draw rounded up to the next group's start
         return cities, days_from_now(m, n, m.beh.travel_days)
 
     def reconsider(self, rows: np.ndarray) -> None:

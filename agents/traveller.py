@@ -316,8 +316,8 @@ def set_out_from_home(model, kinds: list[type], g: np.ndarray, claim: np.ndarray
         t.model, t.pos, t.row = model, None, row
         p.agent[row] = t
         made.append(t)
-    model.register_all(made)
-    p.uid[rows] = np.fromiter((t.unique_id for t in made), np.int64, n)
+    first = model.register_all(made)
+    p.uid[rows] = np.arange(first, first + n)
     people = int(p.people[rows].sum())
     model.census.move(State.CONSIDERING, State.TRAVELLING, people)
     model.calendar.add_all(arrivals, rows, "arrive")

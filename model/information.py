@@ -21,7 +21,7 @@ class Information:
     def __init__(self, lag_days: int, halflife_days: float, prior_weight: float):
         self.prior_weight = prior_weight
         shape = (len(GROUPS), len(KINDS), len(OPTIONS))
-        self.shape = shape
+        self.shape, self._size = shape, int(np.prod(shape))
         self.decay = 0.5 ** (1.0 / halflife_days)
         self.trials, self.enter, self.far = (np.zeros(shape) for _ in range(3))
         self.sector_tries, self.sector_caught = np.zeros(len(SECTORS)), np.zeros(len(SECTORS))
@@ -45,10 +45,11 @@ class Information:
                    entered: np.ndarray, far: np.ndarray) -> None:
         """Many outcomes at once: by group, kind and option, people, whether they entered, whether
         they were sent far away."""
-        t = self._today
-        np.add.at(t[0], (g, k, option), people)
-        np.add.at(t[1], (g[entered], k[entered], option[entered]), people[entered])
-        np.add.at(t[2], (g[far], k[far], option[far]), people[far])
+        t, size = self._today, self._size
+        cell = np.ravel_multi_index((g, k, option), self.shape)  # one count per (group, kind, option)
+        t[0] += np.bincount(cell, people, size).reshape(self.shape)
+        t[1] += np.bincount(cell[entered], people[entered], size).reshape(self.shape)
+        t[2] += np.bincount(cell[far], people[far], size).reshape(self.shape)
 
     def report_crossings(self, tries: np.ndarray, caught: np.ndarray) -> None:
         """A day's evaders by sector (people who tried, people caught)."""

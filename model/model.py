@@ -107,9 +107,9 @@ class BorderModel(Model):
         if ("agents", ModelSignals.AGENT_ADDED) in self.subscribers:
             self.notify("agents", ModelSignals.AGENT_ADDED, args=(agent,))
 
-    def register_all(self, agents: list) -> None:
+    def register_all(self, agents: list) -> int:
         """`register_agent` for a batch made together (a day's leavers from home): ids in order,
-        the registry and each type's set filled in one update each."""
+        the registry and each type's set filled in one update each. Returns the first id."""
         start = self.agent_id_counter
         for unique_id, agent in enumerate(agents, start):
             agent.unique_id = unique_id
@@ -128,6 +128,7 @@ class BorderModel(Model):
         if ("agents", ModelSignals.AGENT_ADDED) in self.subscribers:
             for agent in agents:
                 self.notify("agents", ModelSignals.AGENT_ADDED, args=(agent,))
+        return start
 
     def deregister_agent(self, agent) -> None:
         """Mesa's `Model.deregister_agent` without the debug-log line (see `register_agent`)."""

@@ -175,7 +175,7 @@ class Processing:
             if (mask := released & (released_by == who)).any():
                 today[f"releases_{RELEASERS[who]}"] += float(people[mask].sum())
         outcomes = np.where(released, Outcome.RELEASE, outcomes)
-        for outcome in np.unique(outcomes).tolist():
+        for outcome in np.flatnonzero(np.bincount(outcomes, minlength=len(Outcome))).tolist():  # in order
             mask = outcomes == outcome
             who = rows[mask]
             today[SETTLED_COLUMN[outcome]] += float(people[mask].sum())
