@@ -69,7 +69,8 @@ class OriginCommunities(Agent):
         self.mexican = self.g == GROUPS.index("mx")  # Mexico does not stop its own nationals on the way
         self.cities = np.arange(len(CITIES))  # every city, in order: where a class's journey may lead
         self.pools = [deque() for _ in self.classes]
-        """Each class's people (in `classes` order), oldest first: (claim, risk, patience, adults, children)."""
+        """Each class's people (in `classes` order), oldest first, as their rows in `people`."""
+        self.people_at_home = HomePeople()
         self.heard: np.ndarray | None = None  # (group, kind, claims, 6): (enter, far) per belief option
         self.pipe: deque = deque()
         self.values = np.zeros((len(self.classes), len(HOME)))  # a row a class, columns in `HOME` order
@@ -106,11 +107,14 @@ class OriginCommunities(Agent):
         waiting = [len(pools[i]) - f for i, f in zip(live, new, strict=True)]
         deciding = np.add(new, m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days))
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
-        leaving: list[tuple[int, tuple]] = []
+        leaving: list[int] = []
+        classes: list[int] = []
         for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                leaving += self.decide_class(i, f, n, chosen)
-        self.set_out(leaving)
+                went = self.decide_class(i, f, n, chosen)
+                leaving += went
+                classes += [i] * len(went)
+        self.set_out(np.array(classes, dtype=np.intp), np.array(leaving, dtype=np.intp))
 
     def hear(self) -> None:
         """What others report at the border reaches origin communities later and slowly."""
@@ -213,18 +217,17 @@ class OriginCommunities(Agent):
         added to their classes; returns how many joined each class."""
         m, bins, pools = self.model, self.bins, self.pools
         units = m.rng.poisson(self.expected_units(date)).ravel()
-        fresh = [0] * len(self.classes)
         cells = np.repeat(self.cells, units)
         n = len(cells)
         if n == 0:
-            return fresh
+            return [0] * len(self.classes)
         traits = self.traits(cells, n)
-        joined = (cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))).tolist()
-        columns = [column.tolist() for column in traits]
-        for i, person in zip(joined, zip(*columns, strict=True), strict=True):
-            pools[i].append(person)
-            fresh[i] += 1
-        arrived = (sum(columns[3]) + sum(columns[4])) * m.scale
+        rows = self.people_at_home.add(*traits)
+        joined = cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))
+        for i, row in zip(joined.tolist(), rows.tolist(), strict=True):
+            pools[i].append(row)
+        fresh = np.bincount(joined, minlength=len(self.classes)).tolist()
+        arrived = int(traits[3].sum() + traits[4].sum()) * m.scale
         m.census.enter(State.CONSIDERING, arrived)
         m.today["pressure"] += arrived
         return fresh
@@ -252,30 +255,32 @@ class OriginCommunities(Agent):
             self._units_from = day
         return self._units[day - self._units_from]
 
-    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int]) -> list[tuple[int, tuple]]:
+    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int]) -> list[int]:
         """Today's newcomers and the others who reconsider (n in all) of class i act on their
-        choices (how many chose each, in `HOME` order); returns those who set out, with their class."""
-        m, pool = self.model, self.pools[i]
+        choices (how many chose each, in `HOME` order); returns those who set out (their rows)."""
+        m, pool, home = self.model, self.pools[i], self.people_at_home
         go, _, stay, parole = chosen
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
         for person in deciding[go:go + parole]:
             if not self.paroled(person):
                 pool.append(person)  # this month's room ran out: they wait
         if stay:
-            people = sum(person_count(person) for person in deciding[go + parole:go + parole + stay]) * m.scale
+            staying = deciding[go + parole:go + parole + stay]
+            people = home.count(staying) * m.scale
             m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
             m.today["stayed_home"] += people
+            home.release(staying)
         pool.extend(deciding[go + parole + stay:])
-        return [(i, person) for person in deciding[:go]]
+        return deciding[:go]
 
-    def set_out(self, leaving: list[tuple[int, tuple]]) -> None:
-        """Today's leavers (class, person) set out: from here on traveller agents, each on its way
-        to a border city drawn from its group's routes today."""
-        if not leaving:
+    def set_out(self, classes: np.ndarray, leaving: np.ndarray) -> None:
+        """Today's leavers (their classes and rows at home) set out: from here on traveller agents,
+        each on its way to a border city drawn from its group's routes today."""
+        if not len(leaving):
             return
         m = self.model
-        classes = np.array([i for i, _ in leaving], dtype=np.intp)
-        claim, risk, patience, adults, children = (np.array(column) for column in zip(*(p for _, p in leaving)))
+        claim, risk, patience, adults, children = self.people_at_home.traits(leaving)
+        self.people_at_home.release(leaving.tolist())
         cities, arrivals = self.routes(self.g[classes])
         kinds = [TRAVELLER[k] for k in self.k[classes].tolist()]
         people = set_out_from_home(m, kinds, self.g[classes], claim, risk, patience, adults, children, cities, arrivals)
@@ -327,12 +332,13 @@ class OriginCommunities(Agent):
             self.parole_month, self.parole_used = month, 0.0
         return m.levers.pathways.chnv_parole - self.parole_used
 
-    def paroled(self, person: tuple) -> bool:
+    def paroled(self, person: int) -> bool:
         """A lawful pathway with monthly room: granted while the month has room for them."""
         m = self.model
-        people = person_count(person) * m.scale
+        people = self.people_at_home.count([person]) * m.scale
         if self.parole_used + people > m.levers.pathways.chnv_parole:
             return False
+        self.people_at_home.release([person])
         self.parole_used += people
         m.census.move(State.CONSIDERING, State.PAROLED, people)
         m.today["paroles"] += people
@@ -341,12 +347,52 @@ class OriginCommunities(Agent):
     # -- for checks ---------------------------------------------------------------------------
     def people(self) -> int:
         """People considering leaving, counted from the classes."""
-        return sum(person_count(p) for pool in self.pools for p in pool) * self.model.scale
+        return self.people_at_home.count([p for pool in self.pools for p in pool]) * self.model.scale
 
 
-def person_count(person: tuple) -> int:
-    """People in one unit of the pool: a single adult, a child, or a family's members."""
-    return person[3] + person[4]
+class HomePeople:
+    """The traits of everyone considering leaving, a row each (rows of those who set out, stayed or
+    were paroled are used again): the classes' pools hold rows, so a day's newcomers join and its
+    leavers' traits are read as arrays, not one tuple at a time."""
+
+    def __init__(self, capacity: int = 1024):
+        self.free: list[int] = []
+        self.top = 0
+        self.claim, self.risk, self.patience = (np.zeros(capacity) for _ in range(3))
+        self.adults, self.children = (np.zeros(capacity, dtype=np.intp) for _ in range(2))
+        self.size: list[int] = []  # people in each row's unit, for counting a few at a time
+
+    def add(self, claim, risk, patience, adults, children) -> np.ndarray:
+        """Rows for new people with these traits."""
+        n = len(claim)
+        reused = self.free[len(self.free) - min(n, len(self.free)):]
+        del self.free[len(self.free) - len(reused):]
+        fresh = n - len(reused)
+        if self.top + fresh > len(self.claim):
+            capacity = max(self.top + fresh, 2 * len(self.claim))
+            for name in ("claim", "risk", "patience", "adults", "children"):
+                old = getattr(self, name)
+                setattr(self, name, np.concatenate([old, np.zeros(capacity - len(old), dtype=old.dtype)]))
+        rows = np.concatenate([np.array(reused, dtype=np.intp), np.arange(self.top, self.top + fresh)])
+        self.top += fresh
+        self.claim[rows], self.risk[rows], self.patience[rows] = claim, risk, patience
+        self.adults[rows], self.children[rows] = adults, children
+        size = self.size
+        size.extend([0] * fresh)
+        for row, people in zip(rows.tolist(), (adults + children).tolist(), strict=True):
+            size[row] = people
+        return rows
+
+    def traits(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        return self.claim[rows], self.risk[rows], self.patience[rows], self.adults[rows], self.children[rows]
+
+    def count(self, rows: list[int]) -> int:
+        """People in these units: single adults, children, or a family's members."""
+        size = self.size
+        return sum(size[row] for row in rows)
+
+    def release(self, rows: list[int]) -> None:
+        self.free.extend(rows)
 
 
 __all__ = ["OriginCommunities"]
