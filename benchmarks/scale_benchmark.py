@@ -50,7 +50,6 @@ _STARTED = time.perf_counter()  # a run's wall time counts from here, its import
 import argparse  # noqa: E402
 import datetime as dt  # noqa: E402
 import hashlib  # noqa: E402
-import itertools  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import resource  # noqa: E402
@@ -66,7 +65,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.patterns import log_ratio, pattern_table  # noqa: E402
+from calibration.patterns import log_ratio, pattern_table, seed_to_seed  # noqa: E402
 from model.model import BorderModel  # noqa: E402
 from model.records import monthly  # noqa: E402
 from model.scenario import ScenarioError, load  # noqa: E402
@@ -234,8 +233,7 @@ def bias_table(results: pd.DataFrame) -> pd.DataFrame:
             mine = table[scale]
             row[f"{label}_vs_finest"] = (np.nan if scale == finest
                                          else float(log_ratio(mine.mean(axis=1), reference).mean()))
-            pairs = [float(log_ratio(mine[a], mine[b]).mean()) for a, b in itertools.combinations(seeds, 2)]
-            row[f"{label}_seed_to_seed"] = float(np.mean(pairs)) if pairs else np.nan
+            row[f"{label}_seed_to_seed"] = seed_to_seed([mine[seed] for seed in seeds])
         rows.append(row)
     return pd.DataFrame(rows)
 

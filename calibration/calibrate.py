@@ -28,6 +28,13 @@ def fit_path(through: str) -> Path:
     return FITS_DIR / f"through-{through}.toml"
 
 
+def posterior_path(fit: Path | str) -> Path:
+    """Where a fit's posterior (`calibrate --method smc`'s posterior.csv) is shipped: beside its
+    fit file, as through-MONTH.posterior.csv."""
+    fit = Path(fit)
+    return fit.with_name(f"{fit.stem}.posterior.csv")
+
+
 def historical_with_fit(path: Path | str) -> Scenario:
     """The `historical` scenario (timeline, settings and forecast rule) on top of another fit."""
     data = tomllib.loads(HISTORICAL.read_text(encoding="utf-8"))

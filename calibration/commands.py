@@ -72,7 +72,8 @@ def add_commands(commands) -> None:
         description="Run the historical scenario over replicate seeds and write, into DIR: observed vs "
                     "simulated plots (median and 90%% band) for each pattern, errors.csv (mean absolute log "
                     "ratio and skill against naive baselines, for the fitted period and the held-out "
-                    "2023-06..2024-05 of the fit through 2023-05) and forecast.csv (2024-06..2025-08).")
+                    "2023-06..2024-05 of the fit through 2023-05) and forecast.csv (2024-06..2025-08); "
+                    "scale_check.csv if the fit was made at another scale than --scale.")
     val.add_argument("--replicates", type=_positive, default=8, metavar="N", help="seeds per fit (default 8)")
     val.add_argument("--scale", type=_positive, default=40, metavar="K", help="people per agent (default 40)")
     val.add_argument("--workers", type=_positive, default=2, metavar="N",
@@ -83,9 +84,12 @@ def add_commands(commands) -> None:
     val.add_argument("--posterior", metavar="FILE",
                      help="a posterior.csv from calibrate --method smc: the fit's runs are --draws parameter sets "
                           "resampled from it by weight, each with every seed, so the bands and the forecast carry "
-                          "the parameters' uncertainty too")
+                          "the parameters' uncertainty too (default: for each fit, the posterior shipped beside "
+                          "its file, through-MONTH.posterior.csv, if there is one)")
     val.add_argument("--draws", type=_positive, default=10, metavar="D",
-                     help="with --posterior: parameter sets drawn from it (default 10)")
+                     help="parameter sets drawn from each posterior (default 10)")
+    val.add_argument("--seeds-only", action="store_true",
+                     help="run each fit's own values, without drawing from a shipped posterior")
     val.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
     val.set_defaults(handler=cmd_validate)
 
@@ -171,7 +175,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
     return 0
 
 
-VALIDATE_OUTPUTS = ("encounters.png", "errors.csv", "forecast.csv", "held_out.png", "patterns", "patterns.csv")
+VALIDATE_OUTPUTS = ("encounters.png", "errors.csv", "forecast.csv", "held_out.png", "patterns", "patterns.csv",
+                    "scale_check.csv")
 """What `validate` writes: a directory holding only these is a previous report it may replace."""
 
 
@@ -194,7 +199,8 @@ def cmd_validate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError(err) from None
     with staging:
         lines = validate(staging.path, replicates=args.replicates, scale=args.scale, workers=args.workers,
-                         fit_file=args.fit, dask=args.dask, posterior=args.posterior, draws=args.draws)
+                         fit_file=args.fit, dask=args.dask, posterior=args.posterior, draws=args.draws,
+                         shipped_posteriors=not args.seeds_only)
         staging.commit()
     print("\n".join(lines))
     print(f"wrote {args.out}")

@@ -61,6 +61,13 @@ def log_ratio(sim: pd.Series, obs: pd.Series) -> pd.Series:
     return np.abs(np.log((both["sim"].clip(lower=0) + floor) / (both["obs"].clip(lower=0) + floor)))
 
 
+def seed_to_seed(curves: list[pd.Series]) -> float:
+    """How far two seeds' monthly curves are apart: the mean absolute log ratio, averaged over every
+    pair of seeds (NaN for fewer than two)."""
+    pairs = [float(log_ratio(a, b).mean()) for i, a in enumerate(curves) for b in curves[i + 1:]]
+    return float(np.mean(pairs)) if pairs else np.nan
+
+
 def errors(sim: pd.DataFrame, obs: pd.DataFrame, months: tuple[str, str] | None = None) -> pd.Series:
     """Mean absolute log ratio per pattern over `months` (inclusive), for patterns with data there."""
     out = {}

@@ -20,8 +20,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from calibration.calibrate import fit_meta, fit_path, historical_with_fit  # noqa: E402
-from calibration.patterns import LEVELS, PATTERNS, errors, observed_patterns, pattern_table, skill  # noqa: E402
+from calibration.calibrate import fit_meta, fit_path, historical_with_fit, posterior_path  # noqa: E402
+from calibration.patterns import (  # noqa: E402
+    LEVELS, PATTERNS, errors, log_ratio, observed_patterns, pattern_table, seed_to_seed, skill,
+)
 from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
 from model.records import DEMOGRAPHICS, monthly  # noqa: E402
 from model.scenario import Scenario  # noqa: E402
@@ -43,6 +45,8 @@ FORECAST_SERIES = (*SKILL_SERIES, *(f"encounters_{c}_{d}" for c in ("usbp", "ofo
 """The forecast's series: encounters, by component and demographic (single adults, family members,
 unaccompanied children), people waiting in Mexico at the month's end, days under closure."""
 BANDS = {"p05": 0.05, "p50": 0.5, "p95": 0.95}
+SCALE_CHECKED = ("encounters_usbp", "encounters_ofo", "family_share", "uc_share")
+"""The patterns compared between the fit's scale and the report's (`scale_check`)."""
 
 
 def replicate(scenarios: list[Scenario], seeds: list[int], engine) -> list[pd.DataFrame]:
@@ -77,6 +81,27 @@ def bands(tables: list[pd.DataFrame]) -> dict[str, pd.DataFrame]:
         warnings.simplefilter("ignore", RuntimeWarning)
         return {name: pd.DataFrame(np.nanquantile(stacked, q, axis=0), index=idx, columns=cols)
                 for name, q in BANDS.items()}
+
+
+def scale_check(at_fit: list[pd.DataFrame], at_report: list[pd.DataFrame], fit_scale: int, scale: int) -> pd.DataFrame:
+    """Does the scale a fit was made at bias it? The fit's point run with the same seeds at the fit's
+    scale and at the report's, compared over the fitted window: for each pattern, the mean absolute
+    log ratio between the two scales' seed means, against how far two seeds of one scale are apart.
+    With k seeds a scale, two means of k differ by about 1/sqrt(k) of what two seeds do when the
+    scale makes no difference; they agree if they are within twice that."""
+    months = slice(FIRST_MONTH, LAST_MONTH)
+    fit_tables = [pattern_table(r).loc[months] for r in at_fit]
+    report_tables = [pattern_table(r).loc[months] for r in at_report]
+    rows = []
+    for name in SCALE_CHECKED:
+        mine, theirs = [t[name] for t in fit_tables], [t[name] for t in report_tables]
+        between = float(log_ratio(pd.concat(mine, axis=1).mean(axis=1), pd.concat(theirs, axis=1).mean(axis=1)).mean())
+        noise = float(np.nanmean([seed_to_seed(mine), seed_to_seed(theirs)]))
+        bound = 2 * noise / np.sqrt(len(mine))
+        rows.append({"pattern": name, "fit_scale": fit_scale, "scale": scale, "seeds": len(mine),
+                     "between_scales": round(between, 4), "seed_to_seed": round(noise, 4),
+                     "bound": round(bound, 4), "agrees": bool(between <= bound)})
+    return pd.DataFrame(rows)
 
 
 def period_of(through: str) -> str:
@@ -175,13 +200,24 @@ def forecast_table(runs: list[pd.DataFrame]) -> pd.DataFrame:
     return out.reset_index()
 
 
+def posterior_of(fit: Path, given: str | None, shipped: bool) -> Path | None:
+    """The posterior a fit's runs draw from: the one given, else the one shipped beside the fit
+    file (if `shipped` and there is one), else none (the fit's point, seeds only)."""
+    if given:
+        return Path(given)
+    path = posterior_path(fit)
+    return path if shipped and path.exists() else None
+
+
 def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, fit_file: str | None = None,
-             dask: str | None = None, posterior: str | None = None, draws: int = 10) -> list[str]:
+             dask: str | None = None, posterior: str | None = None, draws: int = 10,
+             shipped_posteriors: bool = True) -> list[str]:
     """Write the report into `out`; return the lines to print. The runs go through the experiment
-    backends, as every batch of runs does: `workers` local processes, or Dask (`dask`). With a
-    `posterior` (a table `calibrate --method smc` writes), the fit's runs are `draws` parameter sets
-    resampled from it, each with every seed, so its bands and its forecast carry the parameters'
-    uncertainty as well as the seeds'."""
+    backends, as every batch of runs does: `workers` local processes, or Dask (`dask`). A fit with a
+    posterior (`posterior`, or the one shipped beside its fit file: `calibrate.posterior_path`) is
+    run as `draws` parameter sets resampled from it, each with every seed, so its bands and its
+    forecast carry the parameters' uncertainty as well as the seeds'. A fit made at another scale
+    than `scale` is checked for a bias of its scale (`scale_check`)."""
     from calibration.smc import posterior_draws, with_draw
     from experiments.backends import backend
 
@@ -192,16 +228,28 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     checks = {through: historical_with_fit(fit_path(through)).with_values(
         {"run.scale": scale, "run.end": pd.Period(months[1], freq="M").end_time.date()})
         for through, (months, _) in CHECKS.items() if fit_path(through).exists()}
-    sets = posterior_draws(posterior, scenario, draws) if posterior else [{}]
+    fits = {LAST_MONTH: (main_fit, scenario, posterior), **{t: (fit_path(t), c, None) for t, c in checks.items()}}
+    posteriors = {t: posterior_of(path, given, shipped_posteriors) for t, (path, _, given) in fits.items()}
+    sets = {t: posterior_draws(posteriors[t], fits[t][1], draws) if posteriors[t] else [{}] for t in fits}
+    meta = fit_meta(main_fit)
+    fit_scale = meta.get("scale")
+    checked = isinstance(fit_scale, int) and not isinstance(fit_scale, bool) and fit_scale != scale
     with backend(workers, dask) as engine:
-        fit_runs = replicate([with_draw(scenario, values) for values in sets], seeds, engine)
-        check_runs = {through: replicate([check], seeds, engine) for through, check in checks.items()}
+        fit_runs = replicate([with_draw(scenario, values) for values in sets[LAST_MONTH]], seeds, engine)
+        check_runs = {through: replicate([with_draw(check, values) for values in sets[through]], seeds, engine)
+                      for through, check in checks.items()}
+        if checked:  # the fit's point at its own scale and at the report's (its runs already, without draws)
+            at_fit = replicate([scenario.with_values({"run.scale": fit_scale})], seeds, engine)
+            at_report = fit_runs if sets[LAST_MONTH] == [{}] else replicate([scenario], seeds, engine)
     fit_bands = bands([pattern_table(r) for r in fit_runs])
     check_bands = {through: bands([pattern_table(r) for r in runs]) for through, runs in check_runs.items()}
     held_bands = check_bands[HELD_OUT_FIT]
 
     table = error_table(fit_bands, check_bands, obs)
     table.to_csv(out / "errors.csv", index=False)
+    scales = scale_check(at_fit, at_report, fit_scale, scale) if checked else None
+    if scales is not None:
+        scales.to_csv(out / "scale_check.csv", index=False)
     forecast_table(fit_runs).to_csv(out / "forecast.csv", index=False)
     rows = []
     for label, b in (("fit_2024_05", fit_bands), *((f"fit_{t.replace('-', '_')}", b) for t, b in check_bands.items())):
@@ -218,17 +266,26 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     overview(obs, fit_bands, held_bands, out / "encounters.png")
     checks_figure(obs, check_bands, out / "held_out.png")
 
-    meta = fit_meta(main_fit)
     summary = table.groupby("period")["mean_abs_log_ratio"].mean()
-    spread = f"{len(sets)} posterior draws from {Path(posterior).name} x {replicates} seeds" if posterior \
-        else f"{replicates} seeds"
+
+    def spread(through: str) -> str:
+        if posteriors[through] is None:
+            return f"{replicates} seeds"
+        return f"{len(sets[through])} posterior draws from {posteriors[through].name} x {replicates} seeds"
+
     lines = [f"fit: {main_fit.name} (fitted {meta.get('fitted_on', '?')} on {meta.get('data_window', '?')}); "
-             f"{spread} at scale {scale}"]
-    for period in ("fitted", *(period_of(t) for t in check_bands)):
+             f"{spread(LAST_MONTH)} at scale {scale}"]
+    for through, period in ((LAST_MONTH, "fitted"), *((t, period_of(t)) for t in check_bands)):
         sub = table[(table["period"] == period) & table["pattern"].isin(SKILL_SERIES)]
         parts = [f"{r.pattern} {r.mean_abs_log_ratio:.3f} (skill {r.skill_vs_last_value:+.2f} vs last value, "
                  f"{r.skill_vs_same_month_last_year:+.2f} vs last year; 90% band covers {r.coverage_90:.0%} of months)"
                  for r in sub.itertuples()]
-        lines.append(f"{period}: mean over patterns {summary[period]:.3f}; " + "; ".join(parts))
+        runs = "" if period == "fitted" else f" ({spread(through)})"
+        lines.append(f"{period}{runs}: mean over patterns {summary[period]:.3f}; " + "; ".join(parts))
+    if scales is not None:
+        off = scales[~scales["agrees"]]
+        verdict = "agree within seed noise" if off.empty else f"differ beyond seed noise in {', '.join(off['pattern'])}"
+        lines.append(f"scale check: the fit's point at scale {fit_scale} (where it was made) and at scale {scale} "
+                     f"{verdict} (scale_check.csv)")
     lines += [f"{period_of(t)}: not run, no fit through {t} ({fit_path(t).name})" for t in CHECKS if t not in check_bands]
     return lines
