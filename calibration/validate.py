@@ -89,9 +89,9 @@ def scale_check(at_fit: list[pd.DataFrame], at_report: list[pd.DataFrame], fit_s
     log ratio between the two scales' seed means, against how far two seeds of one scale are apart.
     With k seeds a scale, two means of k differ by about 1/sqrt(k) of what two seeds do when the
     scale makes no difference; they agree if they are within twice that."""
-    months = slice(FIRST_MONTH, LAST_MONTH)
-    fit_tables = [pattern_table(r).loc[months] for r in at_fit]
-    report_tables = [pattern_table(r).loc[months] for r in at_report]
+    months = slice(FIRST_MONTH, LAST_MONTH)  # `at_fit`, `at_report`: pattern tables, a seed each
+    fit_tables = [t.loc[months] for t in at_fit]
+    report_tables = [t.loc[months] for t in at_report]
     rows = []
     for name in SCALE_CHECKED:
         mine, theirs = [t[name] for t in fit_tables], [t[name] for t in report_tables]
@@ -247,7 +247,8 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
 
     table = error_table(fit_bands, check_bands, obs)
     table.to_csv(out / "errors.csv", index=False)
-    scales = scale_check(at_fit, at_report, fit_scale, scale) if checked else None
+    scales = scale_check([pattern_table(r) for r in at_fit], [pattern_table(r) for r in at_report], fit_scale,
+                         scale) if checked else None
     if scales is not None:
         scales.to_csv(out / "scale_check.csv", index=False)
     forecast_table(fit_runs).to_csv(out / "forecast.csv", index=False)

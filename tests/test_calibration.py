@@ -12,7 +12,7 @@ import pytest
 from calibration import data, fit
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
-from calibration.validate import CHECKS, period_of
+from calibration.validate import CHECKS, SCALE_CHECKED, period_of, scale_check
 from experiments.cli import main
 from experiments.errors import ExperimentError
 from model.scenario import SCENARIO_DIR, Scenario, load
@@ -200,6 +200,22 @@ def test_bad_calibration_input_is_one_line(argv, message, capsys, tmp_path, monk
     assert not any(tmp_path.iterdir()), "nothing may be written for a bad input"
 
 
+def test_the_scale_check_tells_a_bias_of_the_scale_from_seed_noise():
+    """Seeds that differ only by noise agree; the same seeds with every level half again as high do not."""
+    rng = np.random.default_rng(3)
+    months = pd.period_range("2018-10", "2024-05", freq="M").astype(str)
+
+    def seeds(level: float) -> list[pd.DataFrame]:
+        return [pd.DataFrame({name: level * (1 + 0.1 * rng.standard_normal(len(months))) for name in SCALE_CHECKED},
+                             index=pd.Index(months, name="month")) for _ in range(4)]
+
+    same = scale_check(seeds(1.0), seeds(1.0), 80, 40)
+    assert same["agrees"].all() and (same["between_scales"] < same["bound"]).all()
+    biased = scale_check(seeds(1.5), seeds(1.0), 80, 40)
+    assert not biased["agrees"].any()
+    assert biased["between_scales"].between(0.3, 0.5).all()  # log 1.5 = 0.41
+
+
 def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, capsys):
     out = tmp_path / "report"
     assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--out", str(out)]) == 0
@@ -219,6 +235,9 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     levels = errors[errors["pattern"].isin(["encounters_usbp", "encounters_ofo"])]
     assert levels["coverage_90"].between(0, 1).all() and len(levels) == 2 * len(periods)
     assert (out / "held_out.png").stat().st_size > 0
+    scales = pd.read_csv(out / "scale_check.csv")  # the shipped fit was made at another scale than 1000
+    assert list(scales["pattern"]) == list(SCALE_CHECKED) and (scales["fit_scale"] != 1000).all()
+    assert scales["between_scales"].notna().all() and scales["seed_to_seed"].notna().all()
     # The same report from a Dask cluster: the runs are the same, whatever runs them.
     dask = tmp_path / "dask"
     assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "2", "--dask", "local",
