@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import tomli_w
 
-from calibration import fit
+from calibration import fit, smooth_pressure
 from calibration.patterns import observed_patterns
 from model.scenario import SCENARIO_DIR, Scenario, from_dict, load
 
@@ -80,20 +80,28 @@ def calibrate(base: Scenario, window: fit.Window, obs: pd.DataFrame | None = Non
 
 
 def fit_document(result: dict, window: fit.Window, settings: dict) -> dict:
-    """The fit as a scenario file: the fitted values alone, on the model's defaults (it extends nothing:
-    the named regimes are forks of `historical`, which extends the fit)."""
-    scenario, summary = result["scenario"], result["summary"]
-    doc = {"meta": {
-        "fitted_on": dt.date.today().isoformat(),
-        "data_window": f"{window.first} .. {window.last}",
+    """The fit of `calibrate` (inversion and rejection ABC) as a scenario file (see `scenario_document`)."""
+    return scenario_document(result["scenario"], result["summary"], window, {
         "method": "pressure inversion (quarterly knots) + ABC rejection on behaviour (Latin hypercube)",
         **settings,
         "distance": round(float(result["distance"]), 4),
         "point": result["point"],
         "point_scores": result["scores"],
+    })
+
+
+def scenario_document(scenario: Scenario, summary: pd.DataFrame, window: fit.Window, meta: dict) -> dict:
+    """A fit as a scenario file: the fitted values alone, on the model's defaults (it extends nothing:
+    the named regimes are forks of `historical`, which extends the fit), and the pressure's knots; its
+    [meta] says when, on which months and how (`meta`), and each parameter's 5-95% range. A parameter
+    that is not a scenario value (the smooth pressure's) is in the knots and in [meta] only."""
+    doc = {"meta": {
+        "fitted_on": dt.date.today().isoformat(),
+        "data_window": f"{window.first} .. {window.last}",
+        **meta,
         "uncertainty": {row.parameter: [round(row.q05, 4), round(row.q95, 4)] for row in summary.itertuples()},
     }}
-    fitted = {row.parameter for row in summary.itertuples()}
+    fitted = {row.parameter for row in summary.itertuples() if not smooth_pressure.is_key(row.parameter)}
     for section in FITTED_SECTIONS:
         values = {}
         for key in fitted:

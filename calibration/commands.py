@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import re
 import sys
@@ -33,14 +34,29 @@ def _positive(text: str) -> int:
     return value
 
 
+def _every(text: str) -> int:
+    from calibration.smooth_pressure import EVERY_MIN
+
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of months, got '{text}'") from None
+    if value < EVERY_MIN:
+        raise argparse.ArgumentTypeError(f"must be at least {EVERY_MIN} months (the pressure has a knot a quarter), "
+                                         f"got {value}")
+    return value
+
+
 def add_commands(commands) -> None:
+    from calibration.smooth_pressure import EVERY
+
     cal = commands.add_parser(
         "calibrate", allow_abbrev=False, help="fit the historical scenario to CBP data through a month",
-        description="Fit the migration pressure (by inversion) and behaviour (by ABC) of the historical scenario to "
-                    "the observed patterns from October 2018 through --through, and write DIR/fit.toml "
-                    "(a scenario file), fitted.csv (values with 5-95%% ranges), abc_draws.csv and "
-                    "inversion.csv. Copy fit.toml to experiments/scenarios/fits/through-MONTH.toml to "
-                    "make `historical` (through 2024-05) or the held-out check (2023-05) use it.")
+        description="Fit the migration pressure and behaviour of the historical scenario to the observed patterns "
+                    "from October 2018 through --through, and write DIR/fit.toml (a scenario file) and "
+                    "fitted.csv (values with 5-95%% ranges), with the method's own files (see --method). "
+                    "Copy fit.toml to experiments/scenarios/fits/through-MONTH.toml to make `historical` "
+                    "(through 2024-05) or a held-out check (2023-05, 2023-04, 2023-11) use it.")
     cal.add_argument("--through", type=_month, default=LAST_MONTH, metavar="YYYY-MM",
                      help=f"last month fitted (default {LAST_MONTH}; 2023-05 for the held-out fit)")
     cal.add_argument("--samples", type=_positive, default=24, metavar="N", help="ABC draws (default 24)")
@@ -49,10 +65,13 @@ def add_commands(commands) -> None:
     cal.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the runs and of the design (default 1)")
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
     cal.add_argument("--method", choices=("inversion", "smc"), default="inversion",
-                     help="'inversion' (default): pressure inversion + ABC rejection, writing the fit file; "
-                          "'smc': ABC-SMC (pyabc) of the behaviour and of the level of the shipped pressure "
-                          "(a multiplier of its knots for each nationality group), writing posterior.csv, "
-                          "fitted.csv, smc.csv (the run's record) and smc.db (pyabc's database)")
+                     help="'inversion' (default): pressure inversion + ABC rejection, also writing abc_draws.csv "
+                          "and inversion.csv; 'smc': ABC-SMC (pyabc) of the behaviour and of a smooth pressure "
+                          "for each nationality group (a random walk of its log level through anchors "
+                          "--pressure-every months apart) jointly, also writing posterior.csv, smc.csv (the run's "
+                          "record) and smc.db (pyabc's database); its fit.toml has the posterior median")
+    cal.add_argument("--pressure-every", type=_every, metavar="MONTHS",
+                     help=f"smc: months between the anchors of the smooth pressure (default {EVERY})")
     cal.add_argument("--population", type=_positive, default=50, metavar="N",
                      help="smc: particles a generation (default 50)")
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
@@ -95,7 +114,7 @@ def add_commands(commands) -> None:
 
 
 FIT_OUTPUTS = ("fit.toml", "fitted.csv", "abc_draws.csv", "inversion.csv")
-SMC_OUTPUTS = ("posterior.csv", "fitted.csv", "smc.csv", "smc.db")
+SMC_OUTPUTS = ("fit.toml", "posterior.csv", "fitted.csv", "smc.csv", "smc.db")
 """What `calibrate` writes (by method): a directory holding only these is a previous fit it may replace."""
 
 
@@ -110,6 +129,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
 
     if args.resume and args.method != "smc":
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
+    if args.pressure_every is not None and args.method != "smc":
+        raise UsageError("--pressure-every spaces the smooth pressure of ABC-SMC: give it with --method smc")
     database = Path(args.out) / "smc.db"
     if args.resume and not database.is_file():
         raise UsageError(f"--resume: {args.out} holds no smc.db to continue; leave --resume out to start a run")
@@ -122,7 +143,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
     if args.method == "smc":
-        return _calibrate_smc(args, staging, window, base, database if args.resume else None)
+        return _calibrate_smc(args, staging, window, base, database if args.resume else None, shown)
     settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
                 "command": " ".join(["borderflow", *shown])}
     with staging:
@@ -140,18 +161,20 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None) -> int:
+def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None, shown: list[str]) -> int:
     import importlib
     import logging
     import shutil
 
     import pandas as pd
 
-    from calibration import fit
+    from calibration import fit, smooth_pressure
+    from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
-    from calibration.smc import PRESSURE_PRIORS, smc
+    from calibration.smc import point, smc, with_draw
 
     scenario = base.with_values({"run.scale": args.scale})
+    every = args.pressure_every or smooth_pressure.EVERY
     if "ABC_LOG_LEVEL" not in os.environ:  # pyabc's own setting, read when it is imported
         importlib.import_module("pyabc")  # first: it sets its logger to INFO when imported
 
@@ -160,16 +183,33 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         if resume is not None:  # the run goes on in a copy: DIR stays whole until the longer run replaces it
             shutil.copyfile(resume, staging.path / resume.name)
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
-        priors = {**PRESSURE_PRIORS, **fit.PRIORS}  # the pressure's level per group, and behaviour
+        priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS}  # drawn jointly
         result = smc(scenario, observed_patterns(), window, priors, staging.path, population=args.population,
                      generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
                      workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
+        rec = result["record"]
+        best = point(result["posterior"])
+        summary = result["summary"].assign(fitted=[best[k] for k in result["summary"]["parameter"]])
+        behaviour = summary[~summary["parameter"].map(smooth_pressure.is_key)]
+        fitted = with_draw(scenario, {**best, **fit.fitted_values(behaviour, scenario)})
+        write_fit(scenario_document(fitted, summary, window, {
+            "method": "ABC-SMC (pyabc): a smooth pressure a nationality group (a random walk of its log level through "
+                      f"anchors every {every} months) and behaviour drawn jointly; the point is the posterior median "
+                      "(the pressure's: each anchor's median log level)",
+            "population": args.population, "generations": args.generations, "max_simulations": args.max_simulations,
+            "scale": args.scale, "seed": args.seed, "pressure_every": every,
+            "command": " ".join(["borderflow", *shown]),
+            "simulations": rec["simulations"], "generations_run": rec["generations"],
+            "epsilon": round(rec["epsilon"], 4), "ess": round(rec["ess"], 1),
+        }), staging.path / "fit.toml")
         result["posterior"].to_csv(staging.path / "posterior.csv", index=False)
-        result["summary"].to_csv(staging.path / "fitted.csv", index=False)
-        pd.DataFrame([result["record"]]).to_csv(staging.path / "smc.csv", index=False)
+        summary.to_csv(staging.path / "fitted.csv", index=False)
+        pd.DataFrame([rec]).to_csv(staging.path / "smc.csv", index=False)
         staging.commit()
-    print(result["summary"][["parameter", "median", "q05", "q95"]].to_string(index=False))
-    rec = result["record"]
+    print(summary[["parameter", "fitted", "q05", "q95"]].to_string(index=False))
+    for group, (months, logs) in smooth_pressure.log_levels(best).items():
+        levels = ", ".join(f"{m} {math.exp(v):,.0f}" for m, v in zip(months, logs, strict=True))
+        print(f"pressure {group} (people a day) at {levels}")
     print(f"wrote {args.out} ({', '.join(SMC_OUTPUTS)}); {rec['simulations']} simulations, "
           f"{rec['generations']} generations, final epsilon {rec['epsilon']:.3g}, ESS {rec['ess']:.1f}")
     return 0

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy.stats import qmc
 
 from calibration.patterns import GROUPS_COMPARED, errors, pattern_table
+from calibration.priors import Uniform
 from experiments.errors import ExperimentError
 from experiments.runs import Result
 from model.pressure import MIX, MIX_MAX, Pressure
@@ -38,16 +39,16 @@ from model.records import monthly
 from model.scenario import Scenario
 
 PRIORS = {
-    "behaviour.persistence": (0.0, 0.95, "how much the chance to try again counts (repeat crossing)"),
-    "behaviour.home_value": (0.1, 1.0, "value of going home"),
-    "behaviour.evade_cost": (0.05, 0.6, "cost of crossing to evade"),
-    "behaviour.return_cost": (0.0, 0.3, "loss from a return to Mexico"),
-    "behaviour.own_weight": (0.1, 0.9, "how far one's own outcome moves beliefs"),
-    "behaviour.social_weight": (0.05, 0.6, "how far others' reports move beliefs"),
-    "behaviour.patience_days": (20.0, 240.0, "days of waiting a traveller can afford"),
-    "behaviour.journey_cost": (0.0, 0.6, "cost of the journey north"),
-    "behaviour.send_child_cost": (0.2, 2.0, "cost to a family of sending a child alone"),
-    "border_patrol.apprehension": (0.5, 0.95, "chance an evader is caught at normal presence"),
+    "behaviour.persistence": Uniform(0.0, 0.95, "how much the chance to try again counts (repeat crossing)"),
+    "behaviour.home_value": Uniform(0.1, 1.0, "value of going home"),
+    "behaviour.evade_cost": Uniform(0.05, 0.6, "cost of crossing to evade"),
+    "behaviour.return_cost": Uniform(0.0, 0.3, "loss from a return to Mexico"),
+    "behaviour.own_weight": Uniform(0.1, 0.9, "how far one's own outcome moves beliefs"),
+    "behaviour.social_weight": Uniform(0.05, 0.6, "how far others' reports move beliefs"),
+    "behaviour.patience_days": Uniform(20.0, 240.0, "days of waiting a traveller can afford"),
+    "behaviour.journey_cost": Uniform(0.0, 0.6, "cost of the journey north"),
+    "behaviour.send_child_cost": Uniform(0.2, 2.0, "cost to a family of sending a child alone"),
+    "border_patrol.apprehension": Uniform(0.5, 0.95, "chance an evader is caught at normal presence"),
 }
 """The behavioural parameters fitted by ABC, with the prior range each is drawn from."""
 
@@ -267,11 +268,9 @@ def distance(sim: pd.DataFrame, obs: pd.DataFrame, window: Window) -> float:
 
 
 def draw(priors: dict, samples: int, seed: int) -> pd.DataFrame:
-    """A Latin hypercube of `samples` draws over the prior ranges."""
-    lo = np.array([v[0] for v in priors.values()])
-    hi = np.array([v[1] for v in priors.values()])
+    """A Latin hypercube of `samples` draws from the priors (each column through its prior's quantiles)."""
     unit = qmc.LatinHypercube(d=len(priors), rng=np.random.default_rng(seed)).random(samples)
-    return pd.DataFrame(qmc.scale(unit, lo, hi), columns=list(priors))
+    return pd.DataFrame({k: [prior.ppf(float(u)) for u in unit[:, i]] for i, (k, prior) in enumerate(priors.items())})
 
 
 def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PRIORS, samples: int = 40,
@@ -298,9 +297,9 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
         "closest": [float(post.loc[post["distance"].idxmin(), k]) for k in priors],
         "q05": [float(post[k].quantile(0.05)) for k in priors],
         "q95": [float(post[k].quantile(0.95)) for k in priors],
-        "prior_lo": [v[0] for v in priors.values()],
-        "prior_hi": [v[1] for v in priors.values()],
-        "what": [v[2] for v in priors.values()],
+        "prior_lo": [v.range[0] for v in priors.values()],
+        "prior_hi": [v.range[1] for v in priors.values()],
+        "what": [v.what for v in priors.values()],
     })
     return table, summary
 
@@ -313,9 +312,9 @@ def _typed(scenario: Scenario, key: str, value: float):
 
 def medoid_index(post: pd.DataFrame, priors: dict):
     """The accepted draw nearest the accepted draws' medians, each parameter measured in units of its
-    prior range: a set of values that fit together (the medians, one parameter at a time, need not)
+    prior's range: a set of values that fit together (the medians, one parameter at a time, need not)
     and that is not picked for one lucky run (as the single closest draw would be)."""
-    span = {k: (v[1] - v[0]) or 1.0 for k, v in priors.items()}
+    span = {k: (v.range[1] - v.range[0]) or 1.0 for k, v in priors.items()}
     gap = sum(((post[k] - post[k].median()) / span[k]) ** 2 for k in priors)
     return gap.idxmin()
 

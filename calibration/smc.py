@@ -1,8 +1,9 @@
 """ABC-SMC (pyabc) over named scenario parameters, against all the patterns at once.
 
 Unlike the inversion + ABC rejection of `calibration.fit`, nothing is matched by construction:
-the parameters of the migration pressure and of behaviour are drawn together from their priors,
-and encounter levels are summary statistics in the distance like every share.
+the parameters of the migration pressure (a smooth path a nationality group, drawn from a random-walk
+prior: `calibration.smooth_pressure`) and of behaviour are drawn together from their priors
+(`calibration.priors`), and encounter levels are summary statistics in the distance like every share.
 
 Summary statistics (one per pattern and month of the window, named `pattern:YYYY-MM`):
 - levels: log(encounters + LEVEL_FLOOR) of USBP and OFO encounters and of the three nationality
@@ -30,8 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration import smooth_pressure
 from calibration.fit import Window, _typed
-from calibration.patterns import GROUPS_COMPARED, pattern_table
+from calibration.patterns import pattern_table
+from experiments.errors import ExperimentError
 from model.border import SECTORS
 from model.scenario import Scenario
 
@@ -55,16 +58,6 @@ PATTERN_WEIGHTS = {
     tuple(f"sector_share_{s}" for s in SECTORS): 1.0,
 }
 """How much each pattern counts in the distance, per month, shared among the series it groups."""
-
-KNOT_FACTORS = {f"pressure.knots.{column.removeprefix('encounters_')}": groups
-                for column, groups in GROUPS_COMPARED.items()}
-"""Parameters that multiply the level of every pressure knot of a group (`others`: the model's chnv and
-other together, which the data cannot tell apart): the shape of a fitted pressure kept, its level
-drawn with behaviour."""
-
-PRESSURE_PRIORS = {key: (0.5, 2.0, f"multiplier of every pressure knot's {'/'.join(groups)} level")
-                   for key, groups in KNOT_FACTORS.items()}
-"""Priors of the knot multipliers: half to twice the pressure the scenario starts from."""
 
 DATABASE = "smc.db"
 """The pyabc database's file name in the output folder."""
@@ -132,16 +125,12 @@ class Simulator:
 
 
 def with_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    """The scenario with one draw of the parameters: scenario values as they are, and each knot
-    multiplier (`pressure.knots.<group>`) applied to every knot of its nationality groups."""
-    typed = {k: _typed(scenario, k, float(v)) for k, v in values.items() if k not in KNOT_FACTORS}
-    knots = [dict(k) for k in scenario.pressure.knots]
-    for key, groups in KNOT_FACTORS.items():
-        if key in values:
-            for knot in knots:
-                knot.update({g: round(knot[g] * float(values[key]), 1) for g in groups})
-    if any(k in values for k in KNOT_FACTORS):
-        typed["pressure.knots"] = knots
+    """The scenario with one draw of the parameters: scenario values as they are, and the smooth
+    pressure's (`pressure.<group>.start_YYYY-MM`, `.step_YYYY-MM`) as the knots they make, which
+    replace the scenario's (`smooth_pressure.knots`)."""
+    typed = {k: _typed(scenario, k, float(v)) for k, v in values.items() if not smooth_pressure.is_key(k)}
+    if len(typed) < len(values):
+        typed["pressure.knots"] = smooth_pressure.knots(scenario, values)
     return scenario.with_values(typed)
 
 
@@ -159,7 +148,7 @@ def posterior_draws(path: Path | str, scenario: Scenario, draws: int, seed: int 
     if not names:
         raise ValueError(f"{path} is not a posterior: it has no parameter columns")
     try:
-        check_priors(scenario, {k: (0.0, 1.0) if k in KNOT_FACTORS else (-np.inf, np.inf) for k in names})
+        check_names(scenario, names)
     except ValueError as err:
         raise ValueError(f"{path}: {err}") from None
     weight = pd.to_numeric(table["weight"], errors="coerce").to_numpy()
@@ -173,15 +162,21 @@ def posterior_draws(path: Path | str, scenario: Scenario, draws: int, seed: int 
 
 
 def check_priors(scenario: Scenario, priors: dict) -> None:
-    """Every key a numeric scenario value with lo < hi; a constant pressure level only where the
-    scenario's pressure has no knots (knots override the constant levels), a knot multiplier only where
-    it has."""
-    for key, (lo, hi, *_) in priors.items():
-        if key in KNOT_FACTORS:
-            if not scenario.pressure.knots:
-                raise ValueError(f"'{key}' multiplies the pressure's knots, but the scenario has none")
-            if not 0 <= lo < hi:
-                raise ValueError(f"prior range of '{key}' must be 0 <= lo < hi: {lo} .. {hi}")
+    """Every key a parameter the fit can draw (`check_names`), every prior a proper one."""
+    check_names(scenario, list(priors))
+    for key, prior in priors.items():
+        problem = prior.problem()
+        if problem:
+            raise ValueError(f"the prior of '{key}' is wrong: {problem}")
+
+
+def check_names(scenario: Scenario, keys: list[str]) -> None:
+    """Every key a numeric scenario value or a parameter of the smooth pressure (one path a group, on
+    common anchors); a constant pressure level only where nothing sets knots (knots override the
+    constant levels): neither the scenario nor the smooth pressure. ValueError, one line, if not."""
+    walk = smooth_pressure.parse(keys)
+    for key in keys:
+        if smooth_pressure.is_key(key):
             continue
         section, _, name = key.partition(".")
         if section not in scenario.sections or not hasattr(scenario.sections[section], name):
@@ -189,10 +184,10 @@ def check_priors(scenario: Scenario, priors: dict) -> None:
         value = getattr(scenario.sections[section], name)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"parameter '{key}' is not a number")
-        if not lo < hi:
-            raise ValueError(f"prior range of '{key}' is empty: {lo} .. {hi}")
         if section == "pressure" and scenario.pressure.knots:
             raise ValueError(f"'{key}' is a constant level, but the scenario's pressure follows knots")
+        if section == "pressure" and walk:
+            raise ValueError(f"'{key}' is a constant level, but the smooth pressure's parameters set knots")
 
 
 def sampler_for(workers: int, client=None):
@@ -207,7 +202,8 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
         population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
         seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0,
         log: Callable[[str], None] = print) -> dict:
-    """ABC-SMC of `priors` (key -> (lo, hi, what), uniform) against `obs` (a pattern table) over `window`.
+    """ABC-SMC of `priors` (key -> `calibration.priors.Uniform` or `Normal`) against `obs` (a pattern
+    table) over `window`.
 
     The run is kept in DIR/smc.db; if that already holds one, it is continued (to `generations`
     generations in all, `max_simulations` simulations in all) instead of started over. It stops at
@@ -228,7 +224,7 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     if not observed:
         raise ValueError(f"no observed pattern in {window.first} .. {window.last}")
     keys = sorted(observed)
-    prior = pyabc.Distribution(**{k: pyabc.RV("uniform", lo, hi - lo) for k, (lo, hi, *_) in priors.items()})
+    prior = pyabc.Distribution(**{k: p.rv() for k, p in priors.items()})
     distance = AdaptivePNormDistance(p=p, scale_function=mad, fixed_weights={k: series_weight(k.split(":")[0])
                                                                              for k in keys})
     np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
@@ -241,6 +237,10 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
         resumed = db.exists() and pyabc.History(url).max_t >= 0
         if resumed:
             history = abc.load(url, abc_id=1)
+            drawn = set(history.get_distribution(m=0, t=history.max_t)[0].columns)
+            if drawn != set(priors):
+                raise ExperimentError(f"the run in {DATABASE} fits other parameters ({len(drawn)}, not these "
+                                      f"{len(priors)}): continue it with the settings it was made with")
             log(f"continuing the run in {DATABASE} after generation {history.max_t}")
         else:
             db.unlink(missing_ok=True)
@@ -258,17 +258,35 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
 
 
 def summarise(posterior: pd.DataFrame, priors: dict) -> pd.DataFrame:
-    """Weighted median and 5% and 95% quantiles of each parameter, beside its prior range."""
+    """Weighted median and 5% and 95% quantiles of each parameter, beside its prior and the prior's range
+    (a uniform's bounds, a normal's 5-95%: `calibration.priors`)."""
     from pyabc.weighted_statistics import weighted_quantile
 
     w = posterior["weight"].to_numpy()
     rows = []
-    for key, (lo, hi, what, *_) in priors.items():
+    for key, prior in priors.items():
         x = posterior[key].to_numpy()
         q05, median, q95 = (weighted_quantile(x, w, alpha=a) for a in (0.05, 0.5, 0.95))
-        rows.append({"parameter": key, "median": median, "q05": q05, "q95": q95, "prior_lo": lo, "prior_hi": hi,
-                     "what": what})
+        rows.append({"parameter": key, "median": median, "q05": q05, "q95": q95, "prior": prior.describe(),
+                     "prior_lo": prior.range[0], "prior_hi": prior.range[1], "what": prior.what})
     return pd.DataFrame(rows)
+
+
+def point(posterior: pd.DataFrame) -> dict[str, float]:
+    """The fit's values: each parameter's weighted posterior median, except the smooth pressure's, whose
+    path goes through the median of each anchor's log level (the steps' medians added up need not: a
+    level the data fix well can come from a high start and low steps, or the other way round)."""
+    from pyabc.weighted_statistics import weighted_quantile
+
+    w = posterior["weight"].to_numpy()
+    names = [c for c in posterior.columns if c != "weight"]
+    out = {k: float(weighted_quantile(posterior[k].to_numpy(), w, alpha=0.5)) for k in names}
+    for anchors in smooth_pressure.parse(names).values():
+        keys = [k for _, k in anchors]
+        logs = posterior[keys].cumsum(axis=1).to_numpy()
+        medians = [float(weighted_quantile(logs[:, i], w, alpha=0.5)) for i in range(len(keys))]
+        out.update(zip(keys, [medians[0], *np.diff(medians).tolist()], strict=True))
+    return out
 
 
 def record(history, resumed: bool) -> dict:

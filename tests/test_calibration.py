@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import data, fit
+from calibration import data, fit, smooth_pressure
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
 from calibration.validate import CHECKS, SCALE_CHECKED, period_of, scale_check
@@ -247,9 +247,12 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     assert (out / "patterns" / "title42_share.png").exists()
     assert "held_out" in capsys.readouterr().out
     # With a posterior, the fit's runs are its draws x the seeds, and the forecast moves with them: here
-    # the draws double the Mexican pressure, so more people are encountered than at the fit's own.
+    # the draws hold the Mexican pressure at 9,000 and 11,000 a day through the window (the fit's last year
+    # falls from 7,000 to under 2,000), so more people are encountered than at the fit's own.
+    keys = list(smooth_pressure.priors(load("historical"), fit.Window("2018-10", "2024-05"), only=("mx",)))
     posterior = tmp_path / "posterior.csv"
-    posterior.write_text("pressure.knots.mx,weight\n1.8,1\n2.2,1\n")
+    pd.DataFrame([[np.log(level)] + [0.0] * (len(keys) - 1) + [1.0] for level in (9000, 11000)],
+                 columns=[*keys, "weight"]).to_csv(posterior, index=False)
     drawn = tmp_path / "drawn"
     assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--posterior", str(posterior),
                  "--draws", "2", "--out", str(drawn)]) == 0
@@ -264,6 +267,8 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     ("behaviour.persistence\n0.5\n", "is not a posterior: it needs a 'weight' column"),
     ("behaviour.persistence,weight\n0.5,-1\n", "every weight must be a number >= 0"),
     ("pressure.mx,weight\n900,1\n", "'pressure.mx' is a constant level, but the scenario's pressure follows knots"),
+    ("pressure.knots.mx,weight\n1.8,1\n", "unknown parameter 'pressure.knots.mx'"),
+    ("pressure.mx.step_2019-10,weight\n0.1,1\n", "the mx pressure needs one start"),
 ])
 def test_a_bad_posterior_is_one_line_and_nothing_is_written(table, message, capsys, tmp_path):
     posterior = tmp_path / "posterior.csv"

@@ -1,35 +1,137 @@
-"""ABC-SMC (calibration.smc): a synthetic truth recovered, a run continued from its database, the command."""
+"""ABC-SMC (calibration.smc) and its smooth pressure (calibration.smooth_pressure): the knots a draw
+makes, the random-walk prior, a synthetic truth recovered, a run continued from its database, the
+command and the fit file it writes."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import tomllib
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import smc
+from calibration import fit, smc, smooth_pressure
+from calibration.calibrate import historical_with_fit
 from calibration.fit import Window, simulate
-from model.scenario import Scenario
+from calibration.priors import Normal, Uniform
+from experiments.errors import ExperimentError
+from model.pressure import Pressure
+from model.scenario import Scenario, load
 from tests.conftest import assert_one_line_error, cli
 
-WINDOW = Window("2023-06", "2023-09")
-TRUTH = {"pressure.mx": 1800.0, "border_patrol.apprehension": 0.8, "behaviour.persistence": 0.5}
-PRIORS = {"pressure.mx": (600.0, 5000.0, "people a day from Mexico who start to consider leaving"),
-          "border_patrol.apprehension": (0.5, 0.95, "chance an evader is caught"),
-          "behaviour.persistence": (0.0, 0.95, "how much the chance to try again counts")}
+WINDOW = Window("2023-06", "2023-11")
+SYNTHETIC = Scenario(name="synthetic").with_values({"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 500,
+                                                     "run.seed": 3})
+"""The model's default pressure (constant levels: Mexico 1800 a day) and behaviour, six months from an
+empty border at 500 people per agent: what the priors are centred on, not the truth."""
+PRIORS = {**smooth_pressure.priors(SYNTHETIC, WINDOW, only=("mx",)),
+          **{k: fit.PRIORS[k] for k in ("border_patrol.apprehension", "behaviour.persistence")}}
+TRUTH = {"pressure.mx.start_2023-06": math.log(2600.0), "pressure.mx.step_2023-11": -0.3,
+         "border_patrol.apprehension": 0.8, "behaviour.persistence": 0.5}
 
 
 @pytest.fixture(scope="module")
 def synthetic(tmp_path_factory):
-    """Four months from an empty start at 500 people per agent, made by the model at TRUTH, and fitted
-    with 30 particles a generation, three generations (about 350 simulations, about a minute)."""
-    truth = Scenario(name="synthetic").with_values({"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 500,
-                                                    "run.seed": 3, **TRUTH})
-    obs = simulate(truth)
+    """Data made by the model at TRUTH (Mexico's pressure 2600 a day in June 2023 falling to 1930 in
+    November, so its knots are 2452 and 2047), fitted from the default scenario with 30 particles a
+    generation, three generations (about 320 simulations, a little over a minute)."""
+    obs = simulate(smc.with_draw(SYNTHETIC, TRUTH))
     out = tmp_path_factory.mktemp("smc")
-    result = smc.smc(truth, obs, WINDOW, PRIORS, out, population=30, generations=3, max_simulations=400, seed=1,
+    result = smc.smc(SYNTHETIC, obs, WINDOW, PRIORS, out, population=30, generations=3, max_simulations=400, seed=1,
                      log=lambda s: None)
-    return truth, obs, out, result
+    return obs, out, result
 
 
+# -- the smooth pressure ------------------------------------------------------------------------
+def test_a_draw_makes_knots_whose_log_levels_follow_the_anchors():
+    """Anchors every six months through 2023 (January, July and the last month, December, all on the
+    15th); one knot a quarter between them, each level the geometric interpolation of its anchors'."""
+    window = Window("2023-01", "2023-12")
+    priors = smooth_pressure.priors(SYNTHETIC, window, every=6, only=("mx", "others"))
+    assert list(priors) == ["pressure.mx.start_2023-01", "pressure.mx.step_2023-07", "pressure.mx.step_2023-12",
+                            "pressure.others.start_2023-01", "pressure.others.step_2023-07",
+                            "pressure.others.step_2023-12"]
+    draw = {"pressure.mx.start_2023-01": math.log(1000), "pressure.mx.step_2023-07": math.log(2),
+            "pressure.mx.step_2023-12": math.log(1 / 4),  # 1000, 2000, 500 a day at the anchors
+            "pressure.others.start_2023-01": math.log(2700), "pressure.others.step_2023-07": 0.0,
+            "pressure.others.step_2023-12": 0.0, "behaviour.persistence": 0.3}
+    scenario = smc.with_draw(SYNTHETIC, draw)
+    knots = scenario.pressure.knots
+    d = dt.date
+    assert [k["date"] for k in knots] == [d(2023, 2, 15), d(2023, 5, 15), d(2023, 8, 15), d(2023, 11, 15)]
+    expected = [1000 * 2 ** (31 / 181), 1000 * 2 ** (120 / 181),  # Jan 15 .. Jul 15: 181 days
+                2000 * 0.25 ** (31 / 153), 2000 * 0.25 ** (123 / 153)]  # Jul 15 .. Dec 15: 153 days
+    assert [k["mx"] for k in knots] == pytest.approx(expected, abs=0.05)
+    for k in knots:  # the others split 1200 : 1500 as the scenario's chnv and other; nca and the mix as they were
+        assert (k["chnv"], k["other"], k["nca"], k["family"], k["uc"]) == (1200.0, 1500.0, 1500.0, 1.0, 1.0)
+    assert scenario.behaviour.persistence == 0.3
+
+
+def test_the_others_split_and_the_mix_follow_the_scenarios_own_knots_and_a_level_stays_in_range():
+    historical = load("historical")
+    window = Window("2018-10", "2024-05")
+    draw = {k: 0.0 for k in smooth_pressure.priors(historical, window)}
+    draw.update({"pressure.mx.start_2018-10": math.log(1e6), "pressure.nca.start_2018-10": math.log(3000),
+                 "pressure.others.start_2018-10": math.log(5000)})
+    knots = smc.with_draw(historical, draw).pressure.knots
+    own = Pressure(historical.pressure)
+    for k in knots:
+        assert k["mx"] == 1e5  # the top of a pressure level's range, not a refused scenario
+        assert k["nca"] == 3000.0 and k["chnv"] + k["other"] == pytest.approx(5000.0, abs=0.1)
+        ratio = own.level("chnv", k["date"]) / own.level("other", k["date"])
+        assert k["chnv"] / k["other"] == pytest.approx(ratio, rel=0.01)
+        assert k["family"] == pytest.approx(own.level("family", k["date"]), abs=0.001)
+        assert k["uc"] == pytest.approx(own.level("uc", k["date"]), abs=0.001)
+    assert window.start <= knots[0]["date"] and knots[-1]["date"] <= window.end
+
+
+def test_the_prior_of_the_steps_is_a_random_walk_with_the_stated_sigma():
+    """Anchors a year apart through the data window (six or seven a group); drawn from the priors as
+    pyabc draws them, successive anchors differ by steps of sd sigma * sqrt(months / 12), and the start
+    is uniform from a tenth to ten times the group's mean level over the window in the scenario."""
+    historical = load("historical")
+    window = Window("2018-10", "2024-05")
+    assert smooth_pressure.anchor_months(window) == ["2018-10", "2019-10", "2020-10", "2021-10", "2022-10",
+                                                    "2023-10", "2024-05"]
+    assert smooth_pressure.anchor_months(Window("2018-10", "2023-05"), 12)[-2:] == ["2022-10", "2023-05"]
+    priors = smooth_pressure.priors(historical, window)
+    np.random.seed(4)
+    draws = pd.DataFrame({k: np.atleast_1d(p.rv().rvs(size=4000)) for k, p in priors.items()})
+    means = smooth_pressure.mean_levels(historical, window)
+    for group, anchors in smooth_pressure.parse(priors).items():
+        keys = [k for _, k in anchors]
+        logs = draws[keys].cumsum(axis=1).to_numpy()
+        start = priors[keys[0]]
+        assert isinstance(start, Uniform) and (start.lo, start.hi) == pytest.approx(
+            (math.log(means[group] / 10), math.log(means[group] * 10)))
+        assert logs[:, 0].min() >= start.lo and logs[:, 0].max() <= start.hi
+        for (a, _), (b, key), step in zip(anchors[:-1], anchors[1:], np.diff(logs, axis=1).T, strict=True):
+            sigma = smooth_pressure.STEP_SD * math.sqrt(smooth_pressure.months_between(a, b) / 12)
+            assert isinstance(priors[key], Normal) and priors[key].sd == pytest.approx(sigma)
+            assert step.std() == pytest.approx(sigma, rel=0.06) and abs(step.mean()) < 0.1 * sigma
+    assert smooth_pressure.STEP_SD == 0.5
+
+
+def test_after_a_fit_the_forecast_repeats_the_last_fitted_year():
+    """A draw's knots stop inside its window (here through May 2023); `historical`'s rule carries the
+    pressure on, so every day after the window has the level of the same day a year before."""
+    historical = load("historical")
+    draw = {k: 0.2 for k in smooth_pressure.priors(historical, Window("2018-10", "2023-05"))}
+    fitted = smc.with_draw(historical, {**draw, "pressure.mx.start_2018-10": 7.0})
+    assert fitted.pressure.knots[-1]["date"] <= dt.date(2023, 5, 31)
+    pressure = Pressure(fitted.pressure)
+    last = fitted.pressure.knots[-1]["date"]
+    for day in pd.date_range("2023-06-01", "2025-08-31", freq="17D").date:
+        for g in ("mx", "chnv", "family"):
+            year_before = day - dt.timedelta(days=365)
+            while year_before > last:
+                year_before -= dt.timedelta(days=365)
+            assert pressure.level(g, day) == pytest.approx(pressure.level(g, year_before))
+
+
+# -- ABC-SMC ------------------------------------------------------------------------------------
 def test_statistics_include_encounter_levels_and_the_shares():
     run = {"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 1000}
     obs = simulate(Scenario(name="s").with_values(run))
@@ -41,23 +143,32 @@ def test_statistics_include_encounter_levels_and_the_shares():
 
 
 def test_the_synthetic_truth_lies_in_the_posterior_and_the_data_narrow_it(synthetic):
-    _, _, _, result = synthetic
+    _, _, result = synthetic
     summary = result["summary"].set_index("parameter")
     inside = [summary.loc[k, "q05"] <= v <= summary.loc[k, "q95"] for k, v in TRUTH.items()]
-    assert sum(inside) >= 2, summary
+    assert sum(inside) >= 3, summary
     width = (summary["q95"] - summary["q05"]) / (summary["prior_hi"] - summary["prior_lo"])
-    assert width.min() < 0.75, width  # the data say something: some interval well inside its prior
+    assert width["pressure.mx.start_2023-06"] < 0.4, width  # the level: from a factor of 100 to much less
+    # The posterior median's knots (the fit file's) lie within a factor of 2 of the truth's, where the prior
+    # spans a factor of 100 (on this budget a lower apprehension chance still trades off against a higher level).
+    fitted = smc.with_draw(SYNTHETIC, smc.point(result["posterior"])).pressure.knots
+    true = smc.with_draw(SYNTHETIC, TRUTH).pressure.knots
+    assert all(abs(math.log(f["mx"] / t["mx"])) < math.log(2) for f, t in zip(fitted, true, strict=True))
     record = result["record"]
     assert record["generations"] == 3 and 0 < record["acceptance_rate"] <= 1 and record["ess"] > 1
     assert result["posterior"]["weight"].sum() == pytest.approx(1.0)
+    assert summary.loc["pressure.mx.step_2023-11", "prior"].startswith("normal(0, 0.32")
 
 
 def test_a_second_call_continues_the_run_in_the_database(synthetic):
-    truth, obs, out, first = synthetic
-    again = smc.smc(truth, obs, WINDOW, PRIORS, out, population=30, generations=3, seed=1, log=lambda s: None)
+    obs, out, first = synthetic
+    again = smc.smc(SYNTHETIC, obs, WINDOW, PRIORS, out, population=30, generations=3, seed=1, log=lambda s: None)
     assert again["record"]["resumed"] and again["record"]["simulations"] == first["record"]["simulations"]
     pd.testing.assert_frame_equal(again["posterior"], first["posterior"])
-    more = smc.smc(truth, obs, WINDOW, PRIORS, out, population=10, generations=4, seed=1, log=lambda s: None)
+    other = {**smooth_pressure.priors(SYNTHETIC, WINDOW, every=3, only=("mx",)), **fit.PRIORS}
+    with pytest.raises(ExperimentError, match="fits other parameters"):
+        smc.smc(SYNTHETIC, obs, WINDOW, other, out, population=30, generations=4, seed=1, log=lambda s: None)
+    more = smc.smc(SYNTHETIC, obs, WINDOW, PRIORS, out, population=10, generations=4, seed=1, log=lambda s: None)
     assert more["record"]["generations"] == 4 and more["record"]["simulations"] > first["record"]["simulations"]
 
 
@@ -67,29 +178,43 @@ def test_the_run_seed_depends_on_the_draw_and_the_fit_seed_only():
     assert smc.run_seed(1, draw) != smc.run_seed(2, draw) != smc.run_seed(1, {**draw, "a": 0.26})
 
 
-def test_a_knot_multiplier_scales_every_knot_of_its_groups_and_nothing_else():
-    from model.scenario import load
-
-    base = load("historical")
-    sim = smc.Simulator(base, WINDOW, [], 1)
-    scaled = sim.scenario_for({"pressure.knots.others": 2.0, "behaviour.persistence": 0.3})
-    for old, new in zip(base.pressure.knots, scaled.pressure.knots, strict=True):
-        assert new["chnv"] == pytest.approx(2 * old["chnv"], abs=0.1)
-        assert new["other"] == pytest.approx(2 * old["other"], abs=0.1)
-        assert all(new[k] == old[k] for k in ("mx", "nca", "family", "uc", "date"))
-    assert scaled.behaviour.persistence == 0.3
-    smc.check_priors(base, smc.PRESSURE_PRIORS)
-    with pytest.raises(ValueError, match="has none"):
-        smc.check_priors(Scenario(name="s"), {"pressure.knots.mx": (0.5, 2.0, "")})
+def test_the_posterior_medians_path_goes_through_each_anchors_median_level():
+    """Three particles whose starts and steps trade off: the steps' medians added to the start's would
+    put the second anchor at 9.0; the anchors' own medians are 7.0 and 8.0."""
+    posterior = pd.DataFrame({"pressure.mx.start_2023-06": [6.0, 7.0, 9.0],
+                              "pressure.mx.step_2023-11": [2.0, 1.0, -1.0],
+                              "behaviour.persistence": [0.1, 0.2, 0.3], "weight": [1 / 3] * 3})
+    best = smc.point(posterior)
+    assert best["pressure.mx.start_2023-06"] == pytest.approx(7.0)
+    assert best["pressure.mx.start_2023-06"] + best["pressure.mx.step_2023-11"] == pytest.approx(8.0)
+    assert best["behaviour.persistence"] == pytest.approx(0.2)
 
 
-def test_a_constant_pressure_level_is_refused_where_knots_rule():
-    from model.scenario import load
+@pytest.mark.parametrize("priors, message", [
+    ({"pressure.mx": Uniform(1.0, 2.0)}, "'pressure.mx' is a constant level, but the scenario's pressure follows"),
+    ({"behaviour.nothing": Uniform(0.0, 1.0)}, "unknown parameter 'behaviour.nothing'"),
+    ({"pressure.knots.mx": Uniform(0.5, 2.0)}, "unknown parameter 'pressure.knots.mx'"),
+    ({"pressure.mars.start_2018-10": Uniform(1.0, 2.0)}, "unknown pressure group in 'pressure.mars.start_2018-10'"),
+    ({"pressure.mx.step_2019-10": Normal(0.0, 0.5)}, "the mx pressure needs one start"),
+    ({"pressure.mx.start": Uniform(1.0, 2.0)}, "should be pressure.GROUP.start_YYYY-MM"),
+    ({"pressure.mx.start_2019-10": Uniform(1.0, 2.0), "pressure.mx.step_2019-01": Normal(0.0, 0.5)},
+     "'pressure.mx.step_2019-01' is not after the mx pressure's start, 2019-10"),
+    ({"pressure.mx.start_2019-10": Uniform(1.0, 2.0), "pressure.nca.start_2019-11": Uniform(1.0, 2.0)},
+     "the pressure's groups must have the same anchor months"),
+    ({"pressure.mx.start_2019-10": Uniform(2.0, 1.0)}, "the prior of 'pressure.mx.start_2019-10' is wrong"),
+    ({"pressure.mx.start_2019-10": Uniform(1.0, 2.0), "pressure.mx.step_2020-10": Normal(0.0, 0.0)},
+     "its standard deviation must be above 0"),
+])
+def test_priors_the_fit_cannot_draw_are_refused(priors, message):
+    with pytest.raises(ValueError) as err:
+        smc.check_priors(load("historical"), priors)
+    assert message in str(err.value)
 
-    with pytest.raises(ValueError, match="follows knots"):
-        smc.check_priors(load("historical"), {"pressure.mx": (1.0, 2.0, "")})
-    with pytest.raises(ValueError, match="unknown parameter"):
-        smc.check_priors(Scenario(name="s"), {"behaviour.nothing": (0.0, 1.0, "")})
+
+def test_a_constant_level_cannot_go_with_the_smooth_pressure():
+    smc.check_priors(Scenario(name="s"), {"pressure.mx": Uniform(1.0, 2.0)})  # no knots: the constant rules
+    with pytest.raises(ValueError, match="the smooth pressure's parameters set knots"):
+        smc.check_priors(Scenario(name="s"), {"pressure.nca": Uniform(1.0, 2.0), **PRIORS})
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -98,6 +223,12 @@ def test_a_constant_pressure_level_is_refused_where_knots_rule():
     (["calibrate", "--method", "smc", "--max-simulations", "lots", "--out", "x"], "expected a whole number"),
     (["calibrate", "--resume", "--out", "x"], "--resume continues an ABC-SMC run: give it with --method smc"),
     (["calibrate", "--method", "smc", "--resume", "--out", "x"], "--resume: x holds no smc.db to continue"),
+    (["calibrate", "--method", "smc", "--pressure-every", "0", "--out", "x"],
+     "must be at least 3 months (the pressure has a knot a quarter), got 0"),
+    (["calibrate", "--method", "smc", "--pressure-every", "-12", "--out", "x"], "must be at least 3 months"),
+    (["calibrate", "--method", "smc", "--pressure-every", "2", "--out", "x"], "must be at least 3 months"),
+    (["calibrate", "--method", "smc", "--pressure-every", "a year", "--out", "x"], "expected a whole number of months"),
+    (["calibrate", "--pressure-every", "6", "--out", "x"], "--pressure-every spaces the smooth pressure of ABC-SMC"),
 ])
 def test_bad_smc_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -106,21 +237,43 @@ def test_bad_smc_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch)
     assert not any(tmp_path.iterdir())
 
 
-def test_calibrate_smc_writes_the_posterior_its_record_and_the_database(tmp_path, capsys):
+def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_database(tmp_path, capsys):
     from experiments.cli import main
 
     out = tmp_path / "fit"
-    assert main(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
-                 "--generations", "1", "--max-simulations", "5", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["fitted.csv", "posterior.csv", "smc.csv", "smc.db"]
+    outputs = ["fit.toml", "fitted.csv", "posterior.csv", "smc.csv", "smc.db"]
+    argv = ["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+            "--generations", "1", "--max-simulations", "5", "--pressure-every", "3"]
+    assert main([*argv, "--out", str(out)]) == 0
+    assert sorted(p.name for p in out.iterdir()) == outputs
     posterior = pd.read_csv(out / "posterior.csv")
     assert len(posterior) == 3 and posterior["weight"].sum() == pytest.approx(1.0)
+    assert {"pressure.mx.start_2018-10", "pressure.others.step_2018-12", "behaviour.persistence"} <= set(posterior)
+    first_record = (out / "smc.csv").read_text()
     record = pd.read_csv(out / "smc.csv").iloc[0]
     assert record["generations"] == 1 and record["simulations"] >= 3 and not record["resumed"]
-    assert "smc.db" in capsys.readouterr().out
-    # --resume goes on from the run's database to two generations in all, and replaces the first run's files
-    assert main(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
-                 "--generations", "2", "--max-simulations", "20", "--resume", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "smc.db" in printed and "pressure mx (people a day) at 2018-10" in printed
+    # The fit file: a scenario with the posterior median's knots and behaviour, and its [meta].
+    fitted = load(str(out / "fit.toml"))
+    base = load("historical").with_values({"run.scale": 1000})
+    best = smc.point(posterior)
+    assert fitted.pressure.knots == smc.with_draw(base, best).pressure.knots
+    assert [k["date"] for k in fitted.pressure.knots] == [dt.date(2018, 11, 15)]
+    assert fitted.behaviour.persistence == float(f"{best['behaviour.persistence']:.3g}")
+    meta = tomllib.loads((out / "fit.toml").read_text())["meta"]
+    assert meta["data_window"] == "2018-10 .. 2018-12" and meta["pressure_every"] == 3
+    assert "--out" not in meta["command"] and set(meta["uncertainty"]) == set(posterior.columns) - {"weight"}
+    assert smc.posterior_draws(out / "posterior.csv", historical_with_fit(out / "fit.toml"), 2)
+    assert main(["run", "--scenario", str(out / "fit.toml"), "--days", "20", "--scale", "1000", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 0
+    assert len(pd.read_csv(tmp_path / "run" / "daily.csv")) == 20
+    # --resume goes on from the run's database to two generations in all, and replaces the first run's files;
+    # with other settings (another --through: other anchors, so other parameters) it is refused, DIR as it was.
+    code, _, err = cli([*argv, "--through", "2019-01", "--generations", "2", "--resume", "--out", out], capsys)
+    assert_one_line_error(code, err, "the run in smc.db fits other parameters")
+    assert sorted(p.name for p in out.iterdir()) == outputs and (out / "smc.csv").read_text() == first_record
+    assert main([*argv, "--generations", "2", "--max-simulations", "60", "--resume", "--out", str(out)]) == 0
     again = pd.read_csv(out / "smc.csv").iloc[0]
     assert again["resumed"] and again["generations"] == 2 and again["simulations"] > record["simulations"]
-    assert sorted(p.name for p in out.iterdir()) == ["fitted.csv", "posterior.csv", "smc.csv", "smc.db"]
+    assert sorted(p.name for p in out.iterdir()) == outputs
