@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from calibration.window import FIRST_MONTH, LAST_MONTH, through_problem
-from experiments.errors import UsageError
+from experiments.errors import Stopped, UsageError, interrupted_code
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -131,8 +131,11 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
     if args.pressure_every is not None and args.method != "smc":
         raise UsageError("--pressure-every spaces the smooth pressure of ABC-SMC: give it with --method smc")
-    database = Path(args.out) / "smc.db"
-    if args.resume and not database.is_file():
+    database, running = Path(args.out) / "smc.db", running_fit(args.out)
+    if args.method == "smc" and not args.resume and (running / "smc.db").is_file():
+        raise UsageError(f"an interrupted ABC-SMC run of {args.out} is in {running}: continue it with --resume, "
+                         f"or delete that directory to start over")
+    if args.resume and not database.is_file() and not (running / "smc.db").is_file():
         raise UsageError(f"--resume: {args.out} holds no smc.db to continue; leave --resume out to start a run")
     try:
         staging = Staging(args.out, SMC_OUTPUTS if args.method == "smc" else FIT_OUTPUTS)
@@ -143,7 +146,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
     if args.method == "smc":
-        return _calibrate_smc(args, staging, window, base, database if args.resume else None, shown)
+        return _calibrate_smc(args, staging, window, base, database if args.resume else None, running, shown)
     settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
                 "command": " ".join(["borderflow", *shown])}
     with staging:
@@ -161,7 +164,24 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None, shown: list[str]) -> int:
+def generations(database: Path) -> int:
+    """Generations an ABC-SMC database holds (0 for none, or no database)."""
+    if not database.is_file():
+        return 0
+    import pyabc
+
+    return pyabc.History(f"sqlite:///{database}").max_t + 1
+
+
+def running_fit(out: str) -> Path:
+    """Where an ABC-SMC run keeps its database while it runs: beside DIR, so that a run killed or
+    stopped part way keeps every generation it finished, for --resume to go on from."""
+    out = Path(os.path.abspath(out))
+    return out.with_name(f"{out.name}.smc-running")
+
+
+def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None, running: Path,
+                   shown: list[str]) -> int:
     import importlib
     import logging
     import shutil
@@ -180,13 +200,28 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
 
         logging.getLogger("ABC").setLevel(logging.WARNING)  # its per-generation lines: the command says its own
     with staging:
-        if resume is not None:  # the run goes on in a copy: DIR stays whole until the longer run replaces it
-            shutil.copyfile(resume, staging.path / resume.name)
+        # The run goes on in its running directory (from a copy of DIR's database when resumed, unless
+        # an interrupted run is there to go on from): DIR stays whole until the longer run replaces it.
+        interrupted = (running / "smc.db").is_file()
+        running.mkdir(exist_ok=True)
+        if resume is not None and not interrupted:
+            shutil.copyfile(resume, running / "smc.db")
+        before = generations(running / "smc.db")
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
         priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS}  # drawn jointly
-        result = smc(scenario, observed_patterns(), window, priors, staging.path, population=args.population,
-                     generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
-                     workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
+        try:
+            result = smc(scenario, observed_patterns(), window, priors, running, population=args.population,
+                         generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
+                         workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
+        except BaseException as err:
+            done = generations(running / "smc.db")
+            if not interrupted and done <= before:
+                shutil.rmtree(running, ignore_errors=True)  # nothing gained to go on from: as it was
+            elif isinstance(err, KeyboardInterrupt):
+                raise Stopped(f"interrupted: {done} generations of the ABC-SMC run are kept in {running}; go on "
+                              f"with the same command and --resume", interrupted_code(err)) from None
+            raise
+        shutil.move(running / "smc.db", staging.path / "smc.db")
         rec = result["record"]
         best = point(result["posterior"])
         summary = result["summary"].assign(fitted=[best[k] for k in result["summary"]["parameter"]])
@@ -200,12 +235,15 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
             "scale": args.scale, "seed": args.seed, "pressure_every": every,
             "command": " ".join(["borderflow", *shown]),
             "simulations": rec["simulations"], "generations_run": rec["generations"],
+            "acceptance_rate": round(rec["acceptance_rate"], 4),
+            "last_acceptance_rate": round(rec["last_acceptance_rate"], 4),
             "epsilon": round(rec["epsilon"], 4), "ess": round(rec["ess"], 1),
         }), staging.path / "fit.toml")
         result["posterior"].to_csv(staging.path / "posterior.csv", index=False)
         summary.to_csv(staging.path / "fitted.csv", index=False)
         pd.DataFrame([rec]).to_csv(staging.path / "smc.csv", index=False)
         staging.commit()
+        shutil.rmtree(running, ignore_errors=True)
     print(summary[["parameter", "fitted", "q05", "q95"]].to_string(index=False))
     for group, (months, logs) in smooth_pressure.log_levels(best).items():
         levels = ", ".join(f"{m} {math.exp(v):,.0f}" for m, v in zip(months, logs, strict=True))

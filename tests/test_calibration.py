@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,7 +13,7 @@ import pytest
 from calibration import data, fit, smooth_pressure
 from calibration.calibrate import calibrate, fit_path, historical_with_fit
 from calibration.patterns import observed_patterns, skill
-from calibration.validate import CHECKS, SCALE_CHECKED, period_of, scale_check
+from calibration.validate import CHECKS, SCALE_CHECKED, period_of, posterior_of, scale_check
 from experiments.cli import main
 from experiments.errors import ExperimentError
 from model.scenario import SCENARIO_DIR, Scenario, load
@@ -214,6 +215,16 @@ def test_the_scale_check_tells_a_bias_of_the_scale_from_seed_noise():
     biased = scale_check(seeds(1.5), seeds(1.0), 80, 40)
     assert not biased["agrees"].any()
     assert biased["between_scales"].between(0.3, 0.5).all()  # log 1.5 = 0.41
+
+
+def test_a_fit_draws_from_the_posterior_shipped_beside_it_unless_told_otherwise(tmp_path):
+    fit_file = tmp_path / "through-2024-05.toml"
+    assert posterior_of(fit_file, None, shipped=True) is None  # no posterior: the fit's point, seeds only
+    shipped = tmp_path / "through-2024-05.posterior.csv"
+    shipped.write_text("behaviour.persistence,weight\n0.5,1\n")
+    assert posterior_of(fit_file, None, shipped=True) == shipped
+    assert posterior_of(fit_file, None, shipped=False) is None  # --seeds-only
+    assert posterior_of(fit_file, "other.csv", shipped=True) == Path("other.csv")  # --posterior wins
 
 
 def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, capsys):

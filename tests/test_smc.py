@@ -277,3 +277,33 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     again = pd.read_csv(out / "smc.csv").iloc[0]
     assert again["resumed"] and again["generations"] == 2 and again["simulations"] > record["simulations"]
     assert sorted(p.name for p in out.iterdir()) == outputs
+
+
+def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(tmp_path, capsys, monkeypatch):
+    """A long fit stopped part way (Ctrl-C here; a SIGKILL leaves the same) loses none of the generations
+    it finished: they stay beside DIR, a plain second call is refused so nothing is thrown away, and
+    --resume goes on from them to the end."""
+    import pyabc
+
+    out = tmp_path / "fit"
+    argv = ["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+            "--generations", "3", "--max-simulations", "200", "--pressure-every", "3", "--out", out]
+    real_run = pyabc.ABCSMC.run
+
+    def one_generation_then_ctrl_c(self, *args, **kwargs):
+        real_run(self, *args, **{**kwargs, "max_nr_populations": 1})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", one_generation_then_ctrl_c)
+    code, _, err = cli(argv, capsys)
+    running = tmp_path / "fit.smc-running"
+    assert code == 130 and len(err.strip().splitlines()) == 1
+    assert f"1 generations of the ABC-SMC run are kept in {running}; go on with the same command and --resume" in err
+    assert not out.exists() and (running / "smc.db").is_file()
+    code, _, err = cli(argv, capsys)  # starting over would throw the generation away
+    assert_one_line_error(code, err, f"an interrupted ABC-SMC run of {out} is in {running}: continue it with --resume")
+    monkeypatch.setattr(pyabc.ABCSMC, "run", real_run)
+    assert cli([*argv, "--resume"], capsys)[0] == 0
+    record = pd.read_csv(out / "smc.csv").iloc[0]
+    assert record["resumed"] and record["generations"] == 3
+    assert not running.exists()
