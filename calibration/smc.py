@@ -224,7 +224,7 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     if not observed:
         raise ValueError(f"no observed pattern in {window.first} .. {window.last}")
     keys = sorted(observed)
-    prior = pyabc.Distribution(**{k: p.rv() for k, p in priors.items()})
+    prior = pyabc.Distribution(**{k: v.rv() for k, v in priors.items()})
     distance = AdaptivePNormDistance(p=p, scale_function=mad, fixed_weights={k: series_weight(k.split(":")[0])
                                                                              for k in keys})
     np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
@@ -239,8 +239,9 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
             history = abc.load(url, abc_id=1)
             drawn = set(history.get_distribution(m=0, t=history.max_t)[0].columns)
             if drawn != set(priors):
-                raise ExperimentError(f"the run in {DATABASE} fits other parameters ({len(drawn)}, not these "
-                                      f"{len(priors)}): continue it with the settings it was made with")
+                odd = sorted(drawn ^ set(priors))[0]
+                raise ExperimentError(f"the run in {DATABASE} fits other parameters ('{odd}' is in one set, not "
+                                      f"the other): continue it with the settings it was made with")
             log(f"continuing the run in {DATABASE} after generation {history.max_t}")
         else:
             db.unlink(missing_ok=True)
