@@ -42,6 +42,15 @@ def historical_with_fit(path: Path | str) -> Scenario:
     return from_dict(data, HISTORICAL.name, base=load(str(path)))
 
 
+def starting_point(through: str) -> Scenario:
+    """What a fit through `through` starts from (the inversion's first knots, the centre of ABC-SMC's
+    pressure prior): the shipped fit through the same month, under `historical`'s timeline, if there is
+    one, else `historical` itself, which extends the fit through May 2024. A held-out fit so reads
+    nothing from the months it is checked on."""
+    path = fit_path(through)
+    return historical_with_fit(path) if path.exists() else load("historical")
+
+
 def fit_meta(path: Path | str) -> dict:
     """The [meta] table of a fit file: when it was made, on which months, and how."""
     meta = tomllib.loads(Path(path).read_text(encoding="utf-8")).get("meta", {})

@@ -123,9 +123,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from calibration import fit
-    from calibration.calibrate import calibrate, fit_document, write_fit
+    from calibration.calibrate import calibrate, fit_document, starting_point, write_fit
     from experiments.output import OutputError, Staging
-    from model.scenario import load
 
     if args.resume and args.method != "smc":
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
@@ -142,7 +141,7 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     except OutputError as err:
         raise UsageError(err) from None
     window = fit.Window(FIRST_MONTH, args.through)
-    base = load("historical")
+    base = starting_point(args.through)
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
     if args.method == "smc":

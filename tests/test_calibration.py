@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from calibration import data, fit, smooth_pressure
-from calibration.calibrate import calibrate, fit_path, historical_with_fit
+from calibration.calibrate import calibrate, fit_path, historical_with_fit, starting_point
 from calibration.patterns import observed_patterns, skill
 from calibration.validate import CHECKS, SCALE_CHECKED, period_of, posterior_of, scale_check
 from experiments.cli import main
@@ -47,6 +47,18 @@ def test_historical_uses_the_fit_through_may_2024_and_extends_it_by_a_rule():
     held = historical_with_fit(fit_path("2023-05"))
     assert max(k["date"] for k in held.pressure.knots) <= dt.date(2023, 5, 31)
     assert held.timeline == scenario.timeline
+
+
+def test_a_held_out_fit_starts_from_the_fit_through_its_own_month_and_reads_nothing_later():
+    """The starting point (the inversion's first knots, the centre of ABC-SMC's pressure prior) of a fit
+    through a month is the shipped fit through that month, not `historical` (fitted through May 2024)."""
+    historical = load("historical")
+    assert starting_point("2024-05").pressure.knots == historical.pressure.knots
+    held_out = starting_point("2023-05")
+    assert held_out.pressure.knots == load(str(fit_path("2023-05"))).pressure.knots
+    assert max(k["date"] for k in held_out.pressure.knots) <= dt.date(2023, 5, 31) < historical.pressure.knots[-1]["date"]
+    assert held_out.timeline == historical.timeline  # the rules in force are history's, on their dates
+    assert starting_point("2020-01").pressure.knots == historical.pressure.knots  # no fit through that month
 
 
 def test_observed_table_covers_the_window_in_model_terms():
