@@ -25,6 +25,8 @@ pyabc is imported only inside the functions that use it: `borderflow run` never 
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 
@@ -190,6 +192,21 @@ def check_names(scenario: Scenario, keys: list[str]) -> None:
             raise ValueError(f"'{key}' is a constant level, but the smooth pressure's parameters set knots")
 
 
+_fitting = False
+"""True while `smc` runs: the worker processes pyabc forks then stop quietly on Ctrl-C or SIGTERM."""
+
+
+def _quiet_worker() -> None:
+    """In a worker forked during a fit: Ctrl-C and SIGTERM end it at once, as they end the fit (which
+    says so in one line), instead of raising where it happens to be and printing a traceback."""
+    if _fitting:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+os.register_at_fork(after_in_child=_quiet_worker)
+
+
 def sampler_for(workers: int, client=None):
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
@@ -248,8 +265,13 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
             history = abc.new(url, observed)
         left = generations - (history.max_t + 1)
         if left > 0 and history.total_nr_simulations < max_simulations:
-            history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
-                              max_total_nr_simulations=max_simulations)
+            global _fitting
+            _fitting = True
+            try:
+                history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
+                                  max_total_nr_simulations=max_simulations)
+            finally:
+                _fitting = False
     finally:
         if backend:
             backend.__exit__(None, None, None)

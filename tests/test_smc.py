@@ -307,3 +307,37 @@ def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(t
     record = pd.read_csv(out / "smc.csv").iloc[0]
     assert record["resumed"] and record["generations"] == 3
     assert not running.exists()
+
+
+def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
+    """What a job scheduler or `timeout` sends: the fit stops with one line, its workers with it and
+    without tracebacks of their own, and the generations it finished are kept for --resume."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "fit"
+    process = subprocess.Popen([sys.executable, "-m", "experiments.cli", "calibrate", "--method", "smc", "--through",
+                                "2019-09", "--scale", "1000", "--population", "20", "--generations", "20",
+                                "--pressure-every", "3", "--workers", "2", "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    database = tmp_path / "fit.smc-running" / "smc.db"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.5)
+        if database.is_file() and smc_generations(database) >= 1:
+            break
+    assert process.poll() is None, "the fit ended before it could be stopped"
+    process.send_signal(signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 143 and "Traceback" not in err, err
+    assert err.strip().splitlines() == [f"borderflow: interrupted: {smc_generations(database)} generations of the "
+                                        f"ABC-SMC run are kept in {database.parent}; go on with the same command "
+                                        f"and --resume"]
+
+
+def smc_generations(database) -> int:
+    from calibration.commands import generations
+
+    return generations(database)
