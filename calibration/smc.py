@@ -14,6 +14,19 @@ Summary statistics (one per pattern and month of the window, named `pattern:YYYY
 A statistic enters only where the observed value exists; a simulated share that is undefined (no
 encounters) counts as 0.
 
+Proposal: each generation draws every parameter from its own one-dimensional kernel density of the
+last generation's particles (pyabc's AggregatedTransition of one MultivariateNormalTransition a
+parameter: `transition`), not from one kernel density over all of them together. Why: a particle's
+importance weight is prior over proposal density, and a kernel density in some thirty dimensions, fitted
+to a population of a hundred or so, is rough wherever the data say little: its log density varies about
+as much as a chi-square with as many degrees of freedom, and the weights fall on one or two particles.
+A product of one-dimensional kernel densities is smooth in each direction, so where the data say little
+the weights stay even, and it is still a proper proposal (correlations between parameters are left to
+the accept step). Measured on a Gaussian problem of 31 parameters, 8 of them informed
+(`benchmarks/smc_proposal.py`, 150 particles): the effective sample sizes of the generations after the
+first were 4, 2, 2, 1 with the joint kernel (then no usable weight at all) and 64, 53, 8, 8, 15 with the
+marginal ones.
+
 Weights: pyabc's AdaptivePNormDistance divides each statistic by its spread (median absolute
 deviation) across each generation's simulations, so every statistic is measured in units of its
 own variability; on top, the fixed weights in PATTERN_WEIGHTS say how much each pattern counts,
@@ -215,6 +228,14 @@ def sampler_for(workers: int, client=None):
     return MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
 
 
+def transition(keys):
+    """The proposal (see the module's docstring): a one-dimensional kernel density a parameter, each
+    with pyabc's default bandwidth (Silverman's rule, on the particles' weighted variance)."""
+    import pyabc
+
+    return pyabc.AggregatedTransition({(k,): pyabc.MultivariateNormalTransition() for k in keys})
+
+
 def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out: Path | str,
         population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
         seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0,
@@ -249,7 +270,8 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     try:
         client = backend.__enter__().client if backend else None
         abc = pyabc.ABCSMC(Simulator(scenario, window, keys, seed), prior, distance, population_size=population,
-                           eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client))
+                           eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client),
+                           transitions=transition(list(priors)))
         url = f"sqlite:///{db}"
         resumed = db.exists() and pyabc.History(url).max_t >= 0
         if resumed:

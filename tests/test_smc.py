@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,25 @@ def synthetic(tmp_path_factory):
     result = smc.smc(SYNTHETIC, obs, WINDOW, PRIORS, out, population=30, generations=3, max_simulations=400, seed=1,
                      log=lambda s: None)
     return obs, out, result
+
+
+def test_the_proposal_keeps_the_weights_spread_over_thirty_parameters():
+    """A kernel density a parameter (`smc.transition`) on the benchmark's problem of known truth, 31
+    parameters of which the data show 8 (`benchmarks/smc_proposal.py`): after the first generation the
+    weights still rest on a fair share of the particles (39 of 100 with this seed; pyabc's one kernel
+    over all 31 gives 1 to 7 over four seeds), and most truths lie in their 90% intervals."""
+    import sys
+
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from benchmarks import smc_proposal
+
+    result = smc_proposal.run(smc_proposal.PROPOSALS[1], dimensions=31, informed=8, population=100, generations=2,
+                              seed=1)
+    assert result["broke"] is None and len(result["ess"]) == 2
+    assert result["ess"][1] >= 20, result
+    assert result["inside"] >= 24, result
 
 
 # -- the smooth pressure ------------------------------------------------------------------------
