@@ -15,13 +15,13 @@ from pathlib import Path
 import pandas as pd
 import tomli_w
 
-from calibration import fit, smooth_pressure
+from calibration import fit, sector_routes, smooth_pressure
 from calibration.patterns import observed_patterns
 from model.scenario import SCENARIO_DIR, Scenario, from_dict, load
 
 FITS_DIR = SCENARIO_DIR / "fits"
 HISTORICAL = SCENARIO_DIR / "historical.toml"
-FITTED_SECTIONS = ("pressure", "behaviour", "border_patrol")
+FITTED_SECTIONS = ("pressure", "behaviour", "border_patrol", "geography")
 
 
 def fit_path(through: str) -> Path:
@@ -103,7 +103,8 @@ def scenario_document(scenario: Scenario, summary: pd.DataFrame, window: fit.Win
     """A fit as a scenario file: the fitted values alone, on the model's defaults (it extends nothing:
     the named regimes are forks of `historical`, which extends the fit), and the pressure's knots; its
     [meta] says when, on which months and how (`meta`), and each parameter's 5-95% range. A parameter
-    that is not a scenario value (the smooth pressure's) is in the knots and in [meta] only."""
+    that is not a scenario value is in what it makes and in [meta] only: the smooth pressure's in the
+    knots, a sector's multiplier in the route weights (the whole table)."""
     doc = {"meta": {
         "fitted_on": dt.date.today().isoformat(),
         "data_window": f"{window.first} .. {window.last}",
@@ -114,7 +115,7 @@ def scenario_document(scenario: Scenario, summary: pd.DataFrame, window: fit.Win
     for section in FITTED_SECTIONS:
         values = {}
         for key in fitted:
-            sec, name = key.split(".")
+            sec, name = ("geography", "route_weights") if sector_routes.is_key(key) else key.split(".")
             if sec == section:
                 values[name] = getattr(scenario.sections[sec], name)
         if section == "pressure":

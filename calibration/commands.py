@@ -66,9 +66,10 @@ def add_commands(commands) -> None:
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
     cal.add_argument("--method", choices=("inversion", "smc"), default="inversion",
                      help="'inversion' (default): pressure inversion + ABC rejection, also writing abc_draws.csv "
-                          "and inversion.csv; 'smc': ABC-SMC (pyabc) of the behaviour and of a smooth pressure "
+                          "and inversion.csv; 'smc': ABC-SMC (pyabc) of the behaviour, of a smooth pressure "
                           "for each nationality group (a random walk of its log level through anchors "
-                          "--pressure-every months apart) jointly, also writing posterior.csv, smc.csv (the run's "
+                          "--pressure-every months apart) and of a multiplier of each sector's route weights "
+                          "jointly, also writing posterior.csv, smc.csv (the run's "
                           "record) and smc.db (pyabc's database); its fit.toml has the posterior median")
     cal.add_argument("--pressure-every", type=_every, metavar="MONTHS",
                      help=f"smc: months between the anchors of the smooth pressure (default {EVERY})")
@@ -187,10 +188,10 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
 
     import pandas as pd
 
-    from calibration import fit, smooth_pressure
+    from calibration import fit, sector_routes, smooth_pressure
     from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
-    from calibration.smc import point, smc, with_draw
+    from calibration.smc import derived, point, smc, with_draw
 
     scenario = base.with_values({"run.scale": args.scale})
     every = args.pressure_every or smooth_pressure.EVERY
@@ -207,7 +208,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
             shutil.copyfile(resume, running / "smc.db")
         before = generations(running / "smc.db")
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
-        priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS}  # drawn jointly
+        priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS,  # drawn jointly
+                  **sector_routes.priors()}
         try:
             result = smc(scenario, observed_patterns(), window, priors, running, population=args.population,
                          generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
@@ -224,12 +226,13 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         rec = result["record"]
         best = point(result["posterior"])
         summary = result["summary"].assign(fitted=[best[k] for k in result["summary"]["parameter"]])
-        behaviour = summary[~summary["parameter"].map(smooth_pressure.is_key)]
+        behaviour = summary[~summary["parameter"].map(derived)]
         fitted = with_draw(scenario, {**best, **fit.fitted_values(behaviour, scenario)})
         write_fit(scenario_document(fitted, summary, window, {
             "method": "ABC-SMC (pyabc): a smooth pressure a nationality group (a random walk of its log level through "
-                      f"anchors every {every} months) and behaviour drawn jointly; the point is the posterior median "
-                      "(the pressure's: each anchor's median log level)",
+                      f"anchors every {every} months), a multiplier of each sector's route weights and behaviour "
+                      "drawn jointly; the point is the posterior median (the pressure's: each anchor's median log "
+                      "level)",
             "population": args.population, "generations": args.generations, "max_simulations": args.max_simulations,
             "scale": args.scale, "seed": args.seed, "pressure_every": every,
             "command": " ".join(["borderflow", *shown]),

@@ -46,7 +46,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from calibration import smooth_pressure
+from calibration import sector_routes, smooth_pressure
 from calibration.fit import Window, _typed
 from calibration.patterns import pattern_table
 from experiments.errors import ExperimentError
@@ -140,13 +140,22 @@ class Simulator:
 
 
 def with_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
-    """The scenario with one draw of the parameters: scenario values as they are, and the smooth
+    """The scenario with one draw of the parameters: scenario values as they are, the smooth
     pressure's (`pressure.<group>.start_YYYY-MM`, `.step_YYYY-MM`) as the knots they make, which
-    replace the scenario's (`smooth_pressure.knots`)."""
-    typed = {k: _typed(scenario, k, float(v)) for k, v in values.items() if not smooth_pressure.is_key(k)}
-    if len(typed) < len(values):
+    replace the scenario's (`smooth_pressure.knots`), and the sectors' multipliers (`route_weights.<sector>`)
+    as the route weights they make (`sector_routes.weights`)."""
+    typed = {k: _typed(scenario, k, float(v)) for k, v in values.items() if not derived(k)}
+    if any(smooth_pressure.is_key(k) for k in values):
         typed["pressure.knots"] = smooth_pressure.knots(scenario, values)
+    if any(sector_routes.is_key(k) for k in values):
+        typed["geography.route_weights"] = sector_routes.weights(scenario, values)
     return scenario.with_values(typed)
+
+
+def derived(key: str) -> bool:
+    """Whether `key` is a parameter that is no scenario value but makes one: the smooth pressure's
+    (the knots) or a sector's multiplier (the route weights)."""
+    return smooth_pressure.is_key(key) or sector_routes.is_key(key)
 
 
 def posterior_draws(path: Path | str, scenario: Scenario, draws: int, seed: int = 1) -> list[dict[str, float]]:
@@ -186,12 +195,13 @@ def check_priors(scenario: Scenario, priors: dict) -> None:
 
 
 def check_names(scenario: Scenario, keys: list[str]) -> None:
-    """Every key a numeric scenario value or a parameter of the smooth pressure (one path a group, on
-    common anchors); a constant pressure level only where nothing sets knots (knots override the
+    """Every key a numeric scenario value, a parameter of the smooth pressure (one path a group, on
+    common anchors) or a sector's multiplier of the route weights; a constant pressure level only where nothing sets knots (knots override the
     constant levels): neither the scenario nor the smooth pressure. ValueError, one line, if not."""
     walk = smooth_pressure.parse(keys)
+    sector_routes.check(keys)
     for key in keys:
-        if smooth_pressure.is_key(key):
+        if derived(key):
             continue
         section, _, name = key.partition(".")
         if section not in scenario.sections or not hasattr(scenario.sections[section], name):

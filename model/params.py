@@ -307,7 +307,7 @@ class Geography:
                              "nca": [0.04, 0.03, 0.05, 0.08, 0.12, 0.01, 0.14, 0.05, 0.48],
                              "chnv": [0.03, 0.02, 0.12, 0.05, 0.2, 0.02, 0.3, 0.04, 0.22],
                              "other": [0.2, 0.05, 0.18, 0.17, 0.12, 0.01, 0.12, 0.03, 0.12]}, "weights by sector", 0.0, 1.0,
-                            "[U] to be fitted to usbp_sw_monthly_by_sector_ohss.csv",
+                            "[U] stylised; calibrate --method smc fits a multiplier a sector to usbp_sw_monthly_by_sector_ohss.csv",
                             "table: for each group, the weight of the nine sectors (west to east) in its route choice")
     shelter: dict = p({"tijuana": 6000.0, "mexicali": 2000.0, "san_luis": 1500.0, "nogales": 2500.0, "juarez": 5000.0,
                        "ojinaga": 300.0, "acuna": 1000.0, "piedras_negras": 1500.0, "nuevo_laredo": 1500.0,

@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import fit, smc, smooth_pressure
+from calibration import fit, sector_routes, smc, smooth_pressure
 from calibration.calibrate import historical_with_fit
 from calibration.fit import Window, simulate
 from calibration.priors import Normal, Uniform
 from experiments.errors import ExperimentError
+from model.border import SECTORS
 from model.pressure import Pressure
 from model.scenario import Scenario, load
 from tests.conftest import assert_one_line_error, cli
@@ -210,7 +211,37 @@ def test_the_posterior_medians_path_goes_through_each_anchors_median_level():
     assert best["behaviour.persistence"] == pytest.approx(0.2)
 
 
+# -- the sectors' route weights --------------------------------------------------------------------
+def test_a_sectors_multiplier_scales_every_groups_weight_of_it_and_no_ratio_else():
+    base = load("historical")
+    own = base.geography.route_weights
+    drawn = smc.with_draw(base, {"route_weights.tucson": math.log(3.0), "route_weights.yuma": math.log(0.5)})
+    moved = drawn.geography.route_weights
+    tucson, yuma, rgv = (SECTORS.index(s) for s in ("tucson", "yuma", "rgv"))
+    for group, weights in moved.items():
+        assert max(weights) <= 1.0
+        assert weights[tucson] / weights[rgv] == pytest.approx(3.0 * own[group][tucson] / own[group][rgv])
+        assert weights[yuma] / weights[rgv] == pytest.approx(0.5 * own[group][yuma] / own[group][rgv])
+        others = [i for i in range(len(SECTORS)) if i not in (tucson, yuma)]
+        assert [weights[i] / weights[rgv] for i in others] == pytest.approx([own[group][i] / own[group][rgv]
+                                                                             for i in others])
+    assert drawn.pressure == base.pressure and drawn.behaviour == base.behaviour
+    assert set(sector_routes.priors()) == {f"route_weights.{s}" for s in SECTORS if s != "rgv"}
+
+
+def test_a_sector_that_pulls_more_takes_a_larger_share_of_the_encounters():
+    """The same seed and pressure, Tucson's route weight four times as high: more of Border Patrol's
+    encounters are in Tucson (its share, and not only its count)."""
+    def tucson_share(factor: float) -> float:
+        patterns = simulate(smc.with_draw(SYNTHETIC, {"route_weights.tucson": math.log(factor)}))
+        return float(patterns["sector_share_tucson"].mean())
+
+    assert tucson_share(4.0) > 1.5 * tucson_share(1.0)
+
+
 @pytest.mark.parametrize("priors, message", [
+    ({"route_weights.mars": Uniform(-1.0, 1.0)}, "unknown sector in 'route_weights.mars'"),
+    ({"route_weights.rgv": Uniform(-1.0, 1.0)}, "'route_weights.rgv' is the reference sector"),
     ({"pressure.mx": Uniform(1.0, 2.0)}, "'pressure.mx' is a constant level, but the scenario's pressure follows"),
     ({"behaviour.nothing": Uniform(0.0, 1.0)}, "unknown parameter 'behaviour.nothing'"),
     ({"pressure.knots.mx": Uniform(0.5, 2.0)}, "unknown parameter 'pressure.knots.mx'"),
@@ -268,7 +299,8 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     assert sorted(p.name for p in out.iterdir()) == outputs
     posterior = pd.read_csv(out / "posterior.csv")
     assert len(posterior) == 3 and posterior["weight"].sum() == pytest.approx(1.0)
-    assert {"pressure.mx.start_2018-10", "pressure.others.step_2018-12", "behaviour.persistence"} <= set(posterior)
+    assert {"pressure.mx.start_2018-10", "pressure.others.step_2018-12", "behaviour.persistence",
+            "route_weights.tucson"} <= set(posterior)
     first_record = (out / "smc.csv").read_text()
     record = pd.read_csv(out / "smc.csv").iloc[0]
     assert record["generations"] == 1 and record["simulations"] >= 3 and not record["resumed"]
@@ -281,6 +313,7 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     assert fitted.pressure.knots == smc.with_draw(base, best).pressure.knots
     assert [k["date"] for k in fitted.pressure.knots] == [dt.date(2018, 11, 15)]
     assert fitted.behaviour.persistence == float(f"{best['behaviour.persistence']:.3g}")
+    assert fitted.geography.route_weights == smc.with_draw(base, best).geography.route_weights
     meta = tomllib.loads((out / "fit.toml").read_text())["meta"]
     assert meta["data_window"] == "2018-10 .. 2018-12" and meta["pressure_every"] == 3
     assert "--out" not in meta["command"] and set(meta["uncertainty"]) == set(posterior.columns) - {"weight"}
