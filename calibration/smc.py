@@ -230,6 +230,17 @@ def _quiet_worker() -> None:
 os.register_at_fork(after_in_child=_quiet_worker)
 
 
+def interruption(err: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C or SIGTERM behind `err`, if it was raised while pyabc tidied up after one: a stop that
+    lands while a generation is being written leaves pyabc's database session unusable, and pyabc's own
+    clean-up then fails with a database error in place of the stop. The stop is what happened (the
+    database keeps the generations written before it, as sqlite writes each at once or not at all)."""
+    seen = err.__context__
+    while seen is not None and not isinstance(seen, KeyboardInterrupt):
+        seen = seen.__context__
+    return seen
+
+
 def sampler_for(workers: int, client=None):
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
@@ -302,6 +313,11 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
             try:
                 history = abc.run(minimum_epsilon=min_epsilon, max_nr_populations=left,
                                   max_total_nr_simulations=max_simulations)
+            except Exception as err:
+                stop = interruption(err)
+                if stop is None:
+                    raise
+                raise stop from None
             finally:
                 _fitting = False
     finally:

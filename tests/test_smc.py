@@ -362,6 +362,30 @@ def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(t
     assert not running.exists()
 
 
+def test_a_stop_while_a_generation_is_written_is_a_stop_not_a_database_error(tmp_path, capsys, monkeypatch):
+    """Ctrl-C or SIGTERM landing while pyabc writes a generation leaves its database session unusable, and
+    pyabc's own clean-up then fails with a database error; the fit still stops with its one line (found
+    when a SIGTERM met a commit: a traceback and exit 1)."""
+    import pyabc
+    from sqlalchemy.exc import InvalidRequestError
+
+    def stopped_while_writing(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    def cannot_tidy_up(self, *args, **kwargs):
+        raise InvalidRequestError("This session is in 'committed' state; no further SQL can be emitted")
+
+    monkeypatch.setattr(pyabc.History, "append_population", stopped_while_writing)
+    monkeypatch.setattr(pyabc.History, "done", cannot_tidy_up)
+    code, _, err = cli(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population",
+                        "3", "--generations", "2", "--pressure-every", "3", "--out", tmp_path / "fit"], capsys)
+    assert code == 130 and err.strip().splitlines() == ["borderflow: interrupted; nothing was written"], err
+    try:  # an error with no stop behind it is left as it is
+        raise InvalidRequestError("no stop")
+    except InvalidRequestError as plain:
+        assert smc.interruption(plain) is None
+
+
 def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
     """What a job scheduler or `timeout` sends: the fit stops with one line, its workers with it and
     without tracebacks of their own, and the generations it finished are kept for --resume."""
