@@ -170,7 +170,8 @@ def generations(database: Path) -> int:
         return 0
     import pyabc
 
-    return pyabc.History(f"sqlite:///{database}").max_t + 1
+    last = pyabc.History(f"sqlite:///{database}").max_t  # None while the run has no generation yet
+    return 0 if last is None else last + 1
 
 
 def running_fit(out: str) -> Path:

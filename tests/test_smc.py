@@ -389,6 +389,7 @@ def test_a_stop_while_a_generation_is_written_is_a_stop_not_a_database_error(tmp
 def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
     """What a job scheduler or `timeout` sends: the fit stops with one line, its workers with it and
     without tracebacks of their own, and the generations it finished are kept for --resume."""
+    import os
     import signal
     import subprocess
     import sys
@@ -398,16 +399,21 @@ def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "experiments.cli", "calibrate", "--method", "smc", "--through",
                                 "2019-09", "--scale", "1000", "--population", "20", "--generations", "20",
                                 "--pressure-every", "3", "--workers", "2", "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     database = tmp_path / "fit.smc-running" / "smc.db"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        time.sleep(0.5)
-        if database.is_file() and smc_generations(database) >= 1:
-            break
-    assert process.poll() is None, "the fit ended before it could be stopped"
-    process.send_signal(signal.SIGTERM)
-    _, err = process.communicate(timeout=120)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.5)
+            if smc_generations(database) >= 1:
+                break
+        assert process.poll() is None, "the fit ended before it could be stopped"
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=120)
+    finally:  # never leave a fit and its workers running behind a failed test
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
     assert process.returncode == 143 and "Traceback" not in err, err
     assert err.strip().splitlines() == [f"borderflow: interrupted: {smc_generations(database)} generations of the "
                                         f"ABC-SMC run are kept in {database.parent}; go on with the same command "
@@ -418,3 +424,17 @@ def smc_generations(database) -> int:
     from calibration.commands import generations
 
     return generations(database)
+
+
+def test_a_run_without_a_finished_generation_holds_none(tmp_path):
+    """A fit stopped as it starts leaves a database with no run, or a run with no population; --resume
+    and the stop's message must count either as none, not fail on it."""
+    import pyabc
+
+    database = tmp_path / "smc.db"
+    assert smc_generations(database) == 0  # no database yet
+    history = pyabc.History(f"sqlite:///{database}")
+    assert history.max_t is None and database.is_file()  # tables made, no run in them
+    assert smc_generations(database) == 0
+    history.store_initial_data(None, {}, {}, {}, ["borderflow"], "", "", "")
+    assert smc_generations(database) == 0
