@@ -164,16 +164,6 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def generations(database: Path) -> int:
-    """Generations an ABC-SMC database holds (0 for none, or no database)."""
-    if not database.is_file():
-        return 0
-    import pyabc
-
-    last = pyabc.History(f"sqlite:///{database}").max_t  # None while the run has no generation yet
-    return 0 if last is None else last + 1
-
-
 def running_fit(out: str) -> Path:
     """Where an ABC-SMC run keeps its database while it runs: beside DIR, so that a run killed or
     stopped part way keeps every generation it finished, for --resume to go on from."""
@@ -192,7 +182,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
     from calibration import fit, sector_routes, smooth_pressure
     from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
-    from calibration.smc import derived, point, smc, with_draw
+    from calibration.smc import derived, kept_generations, point, smc, with_draw
 
     scenario = base.with_values({"run.scale": args.scale})
     every = args.pressure_every or smooth_pressure.EVERY
@@ -207,7 +197,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         running.mkdir(exist_ok=True)
         if resume is not None and not interrupted:
             shutil.copyfile(resume, running / "smc.db")
-        before = generations(running / "smc.db")
+        before = kept_generations(running / "smc.db")
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
         priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS,  # drawn jointly
                   **sector_routes.priors()}
@@ -216,7 +206,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
                          generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
                          workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
         except BaseException as err:
-            done = generations(running / "smc.db")
+            done = kept_generations(running / "smc.db")
             if not interrupted and done <= before:
                 shutil.rmtree(running, ignore_errors=True)  # nothing gained to go on from: as it was
             elif isinstance(err, KeyboardInterrupt):

@@ -241,6 +241,17 @@ def interruption(err: BaseException) -> KeyboardInterrupt | None:
     return seen
 
 
+def kept_generations(database: Path) -> int:
+    """Generations an ABC-SMC database holds: 0 for none, for no database, and for one whose run was
+    stopped before pyabc recorded it (its tables made, no run in them) or before its first generation."""
+    if not database.is_file():
+        return 0
+    import pyabc
+
+    last = pyabc.History(f"sqlite:///{database}").max_t  # None with no run in it
+    return 0 if last is None else last + 1
+
+
 def sampler_for(workers: int, client=None):
     from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
 
@@ -294,7 +305,7 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
                            eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client),
                            transitions=transition(list(priors)))
         url = f"sqlite:///{db}"
-        resumed = db.exists() and pyabc.History(url).max_t >= 0
+        resumed = kept_generations(db) > 0
         if resumed:
             history = abc.load(url, abc_id=1)
             drawn = set(history.get_distribution(m=0, t=history.max_t)[0].columns)

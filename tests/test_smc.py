@@ -421,9 +421,7 @@ def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
 
 
 def smc_generations(database) -> int:
-    from calibration.commands import generations
-
-    return generations(database)
+    return smc.kept_generations(database)
 
 
 def test_a_run_without_a_finished_generation_holds_none(tmp_path):
@@ -438,3 +436,19 @@ def test_a_run_without_a_finished_generation_holds_none(tmp_path):
     assert smc_generations(database) == 0
     history.store_initial_data(None, {}, {}, {}, ["borderflow"], "", "", "")
     assert smc_generations(database) == 0
+
+
+def test_a_fit_killed_before_its_run_was_recorded_starts_afresh_on_resume(tmp_path, capsys):
+    """A SIGKILL in the moment after pyabc made its database and before it recorded the run leaves
+    tables with no run in them: --resume starts the run afresh there (it has nothing to go on from)
+    instead of failing on it."""
+    import pyabc
+
+    running = tmp_path / "fit.smc-running"
+    running.mkdir()
+    pyabc.History(f"sqlite:///{running / 'smc.db'}").max_t  # the tables, and no run
+    argv = ["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+            "--generations", "1", "--pressure-every", "3", "--out", tmp_path / "fit", "--resume"]
+    code, _, err = cli(argv, capsys)
+    assert code == 0, err
+    assert pd.read_csv(tmp_path / "fit" / "smc.csv").iloc[0]["generations"] == 1 and not running.exists()
