@@ -317,6 +317,8 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
         else:
             db.unlink(missing_ok=True)
             history = abc.new(url, observed)
+            log(f"{len(priors)} parameters, {len(keys)} statistics: {population} simulations from the prior first")
+        report_generations(history, log)
         left = generations - (history.max_t + 1)
         if left > 0 and history.total_nr_simulations < max_simulations:
             global _fitting
@@ -337,6 +339,27 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     frame, weights = history.get_distribution(m=0, t=history.max_t)
     posterior = frame[list(priors)].reset_index(drop=True).assign(weight=np.asarray(weights))
     return {"posterior": posterior, "summary": summarise(posterior, priors), "record": record(history, resumed)}
+
+
+def report_generations(history, log: Callable[[str], None]) -> None:
+    """A line for each generation as it is written, since a fit runs for hours and the command silences
+    pyabc's own lines: accepted of simulated, epsilon, effective sample size, simulations in all and the
+    generation's time. It wraps the history's `append_population`, where pyabc hands over each
+    finished generation."""
+    from pyabc.weighted_statistics import effective_sample_size
+
+    append = history.append_population
+
+    def append_and_report(t, current_epsilon, population, nr_simulations, model_names, **kwargs):
+        append(t, current_epsilon, population, nr_simulations, model_names, **kwargs)
+        accepted = len(population)
+        ess = effective_sample_size(np.asarray(population.get_weighted_distances()["w"]))
+        took = f" ({kwargs['wall_time']:.0f} s)" if kwargs.get("wall_time") is not None else ""
+        log(f"generation {t}{took}: {accepted} of {nr_simulations} simulations accepted, epsilon "
+            f"{current_epsilon:.4g}, effective sample size {ess:.1f}; "
+            f"{history.total_nr_simulations} simulations in all")
+
+    history.append_population = append_and_report
 
 
 def summarise(posterior: pd.DataFrame, priors: dict) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -304,8 +305,15 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     first_record = (out / "smc.csv").read_text()
     record = pd.read_csv(out / "smc.csv").iloc[0]
     assert record["generations"] == 1 and record["simulations"] >= 3 and not record["resumed"]
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
     assert "smc.db" in printed and "pressure mx (people a day) at 2018-10" in printed
+    # While it runs, a line before the prior's sample and one a generation, with what the record keeps.
+    told = captured.err.strip().splitlines()
+    assert told[0].endswith(" statistics: 3 simulations from the prior first")
+    assert re.match(r"generation 0 \(\d+ s\): 3 of ", told[1])
+    assert told[1].endswith(f"; {record['simulations']} simulations in all")
+    assert f"effective sample size {record['ess']:.1f}" in told[1] and f"epsilon {record['epsilon']:.4g}" in told[1]
     # The fit file: a scenario with the posterior median's knots and behaviour, and its [meta].
     fitted = load(str(out / "fit.toml"))
     base = load("historical").with_values({"run.scale": 1000})
@@ -327,6 +335,9 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     assert_one_line_error(code, err, "the run in smc.db fits other parameters")
     assert sorted(p.name for p in out.iterdir()) == outputs and (out / "smc.csv").read_text() == first_record
     assert main([*argv, "--generations", "2", "--max-simulations", "60", "--resume", "--out", str(out)]) == 0
+    told = capsys.readouterr().err.strip().splitlines()
+    assert told[0] == "continuing the run in smc.db after generation 0"
+    assert re.match(r"generation 1 \(\d+ s\): 3 of ", told[1])
     again = pd.read_csv(out / "smc.csv").iloc[0]
     assert again["resumed"] and again["generations"] == 2 and again["simulations"] > record["simulations"]
     assert sorted(p.name for p in out.iterdir()) == outputs
@@ -350,7 +361,7 @@ def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(t
     monkeypatch.setattr(pyabc.ABCSMC, "run", one_generation_then_ctrl_c)
     code, _, err = cli(argv, capsys)
     running = tmp_path / "fit.smc-running"
-    assert code == 130 and len(err.strip().splitlines()) == 1
+    assert code == 130 and len(beyond_progress(err)) == 1 and "Traceback" not in err
     assert f"1 generations of the ABC-SMC run are kept in {running}; go on with the same command and --resume" in err
     assert not out.exists() and (running / "smc.db").is_file()
     code, _, err = cli(argv, capsys)  # starting over would throw the generation away
@@ -379,7 +390,7 @@ def test_a_stop_while_a_generation_is_written_is_a_stop_not_a_database_error(tmp
     monkeypatch.setattr(pyabc.History, "done", cannot_tidy_up)
     code, _, err = cli(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population",
                         "3", "--generations", "2", "--pressure-every", "3", "--out", tmp_path / "fit"], capsys)
-    assert code == 130 and err.strip().splitlines() == ["borderflow: interrupted; nothing was written"], err
+    assert code == 130 and beyond_progress(err) == ["borderflow: interrupted; nothing was written"], err
     try:  # an error with no stop behind it is left as it is
         raise InvalidRequestError("no stop")
     except InvalidRequestError as plain:
@@ -415,9 +426,18 @@ def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert process.returncode == 143 and "Traceback" not in err, err
-    assert err.strip().splitlines() == [f"borderflow: interrupted: {smc_generations(database)} generations of the "
-                                        f"ABC-SMC run are kept in {database.parent}; go on with the same command "
-                                        f"and --resume"]
+    assert beyond_progress(err) == [f"borderflow: interrupted: {smc_generations(database)} generations of the "
+                                   f"ABC-SMC run are kept in {database.parent}; go on with the same command "
+                                   f"and --resume"]
+
+
+PROGRESS = re.compile(r"^(\d+ parameters, \d+ statistics: |generation \d+ \(\d+ s\): |continuing the run in )")
+"""The lines a fit prints while it runs (`smc.report_generations`)."""
+
+
+def beyond_progress(err: str) -> list[str]:
+    """What a command printed to stderr besides its progress lines."""
+    return [line for line in err.strip().splitlines() if not PROGRESS.match(line)]
 
 
 def smc_generations(database) -> int:
