@@ -224,9 +224,14 @@ class OriginCommunities(Agent):
         traits = self.traits(cells, n)
         rows = self.people_at_home.add(*traits)
         joined = cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))
-        for i, row in zip(joined.tolist(), rows.tolist(), strict=True):
-            pools[i].append(row)
         fresh = np.bincount(joined, minlength=len(self.classes)).tolist()
+        # Each class's newcomers join its pool together, in the order they were drawn (a stable sort).
+        by_class = rows[np.argsort(joined, kind="stable")].tolist()
+        start = 0
+        for i, count in enumerate(fresh):
+            if count:
+                pools[i].extend(by_class[start:start + count])
+                start += count
         arrived = int(traits[3].sum() + traits[4].sum()) * m.scale
         m.census.enter(State.CONSIDERING, arrived)
         m.today["pressure"] += arrived

@@ -4,13 +4,10 @@ tells others about). The rules are in `model.policy`; this module carries them o
 
 from __future__ import annotations
 
-from collections import defaultdict
-from functools import cache
-
 import numpy as np
 
 from agents.population import NONE
-from agents.traveller import CHILD, back_in_cities, counted_kinds, learn_all, move_all, remove_all, retire_all
+from agents.traveller import CHILD, FAMILY, back_in_cities, counted_kinds, learn_all, move_all, remove_all, retire_all
 from model.border import SECTORS
 from model.params import GROUPS, KINDS
 from model.policy import (
@@ -19,15 +16,6 @@ from model.policy import (
 )
 from model.records import KIND_TO_DEMOGRAPHIC
 from model.states import State
-
-
-@cache
-def tally(channel: str, kind: str, group: str, sector: str | None) -> tuple[str, ...]:
-    """The daily columns an encounter counts in: by component, demographic, group and sector."""
-    columns = [f"encounters_{channel}", f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}", f"encounters_{group}"]
-    if channel == "usbp":
-        columns.append(f"encounters_usbp_{sector}")
-    return tuple(columns)
 
 
 def custody(days: dict) -> np.ndarray:
@@ -53,6 +41,7 @@ class Processing:
     def __init__(self, model):
         self.model = model
         self.holding = 0.0  # people in Border Patrol's holding today (port custody is apart)
+        self.counted_table = (None, None)  # which encounters count toward the threshold: (closure rules, by kind, group)
 
     def encounter(self, t, channel: str, option: int, sector: str | None, appointment: bool = False) -> None:
         """One traveller encountered (for checks of the rules one case at a time)."""
@@ -73,30 +62,24 @@ class Processing:
         people = p.people[rows]
         repeat = day - p.last_encounter[rows] <= 365
         prior = day <= p.barred_until[rows]
-        tallies: defaultdict[tuple, float] = defaultdict(float)
+        # Each pathway in turn: capacities and Border Patrol's holding fill up as the day goes.
+        budget, rand, holding = m.budget, m.random, self.holding
         outcomes = []
-        for g, k, sector, n, claim, was_barred in zip(p.g[rows].tolist(), kinds.tolist(), sectors.tolist(),
-                                                    people.tolist(), p.claim[rows].tolist(), prior.tolist(),
-                                                    strict=True):
+        for g, k, n, claim, was_barred in zip(p.g[rows].tolist(), kinds.tolist(), people.tolist(),
+                                              p.claim[rows].tolist(), prior.tolist(), strict=True):
             kind, group = KINDS[k], GROUPS[g]
-            tallies[(kind, group, sector)] += n
-            outcome = disposition(lev, m.budget, m.random, group=group, kind=kind, claims=claim > fear, people=n,
-                                  families=m.scale if kind == "family" else 0.0, appointment=appointment,
-                                  can_hold=not usbp or self.holding < holding_capacity, prior_order=was_barred)
-            if outcome in EXPELLED:
-                today["encounters_title42"] += n
-            if reinstated(kind, outcome, was_barred):
+            outcome = disposition(lev, budget, rand, group=group, kind=kind, claims=claim > fear, people=n,
+                                  families=m.scale if k == FAMILY else 0.0, appointment=appointment,
+                                  can_hold=not usbp or holding < holding_capacity, prior_order=was_barred)
+            if was_barred and reinstated(kind, outcome, was_barred):
                 today["reinstatements"] += n
-                if prosecuted(lev, m.random):
+                if prosecuted(lev, rand):
                     today["prosecutions"] += n
             if usbp:
-                self.holding += n
+                holding += n
             outcomes.append(outcome)
-        for (kind, group, sector), n in tallies.items():
-            for column in tally(channel, kind, group, SECTORS[sector] if sector >= 0 else None):
-                today[column] += n
-            if usbp and counted(lev, kind, group):
-                today["counted_encounters"] += n
+        self.holding = holding
+        self.count(channel, rows, kinds, sectors, people.astype(float), np.array(outcomes, dtype=np.intp))
         today["repeat_encounters"] += float(people[repeat].sum())
         today["unique_encountered"] += float(people[~repeat].sum())
         p.encounters[rows] += 1
@@ -104,6 +87,28 @@ class Processing:
         p.tried[rows], p.sector[rows], p.outcome[rows] = options, sectors, outcomes
         move_all(m, rows, State.IN_CUSTODY)
         m.calendar.add_all(day + custody(days)[outcomes], rows, "book_out")
+
+    def count(self, channel: str, rows: np.ndarray, kinds: np.ndarray, sectors: np.ndarray, people: np.ndarray,
+              outcomes: np.ndarray) -> None:
+        """Today's tallies of these encounters on one channel: by component, demographic, group and
+        (Border Patrol's) sector, those counted toward the threshold, and the Title 42 expulsions.
+        The sums are of whole people, so the order they are added in does not change them."""
+        m, p = self.model, self.model.population
+        groups = p.g[rows].astype(np.intp)
+        today = m.today
+        today[f"encounters_{channel}"] += float(people.sum())
+        add_by(today, DEMOGRAPHIC_COLUMNS[channel], kinds, people)
+        add_by(today, GROUP_COLUMNS, groups, people)
+        if channel == "usbp":
+            met = sectors >= 0
+            add_by(today, SECTOR_COLUMNS, sectors[met], people[met])
+            if self.counted_table[0] is not m.levers.closure:
+                self.counted_table = m.levers.closure, np.array(
+                    [[counted(m.levers, kind, group) for group in GROUPS] for kind in KINDS])
+            if (toward := self.counted_table[1][kinds, groups]).any():
+                today["counted_encounters"] += float(people[toward].sum())
+        if (expelled := IS_EXPELLED[outcomes]).any():
+            today["encounters_title42"] += float(people[expelled].sum())
 
     def book_out_all(self, rows: np.ndarray) -> None:
         """Carry out the pathways decided at encounter of everyone due out of custody today, and the
@@ -212,9 +217,22 @@ class Processing:
         remove_all(m, t.rows, State.REMOVED)
 
 
+def add_by(today: dict, columns: tuple[str, ...], index: np.ndarray, people: np.ndarray) -> None:
+    """Add the people of each index to its column of today's tallies (columns no one is in are left out)."""
+    for column, n in zip(columns, np.bincount(index, people, len(columns)).tolist(), strict=True):
+        if n:
+            today[column] += n
+
+
+DEMOGRAPHIC_COLUMNS = {channel: tuple(f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}" for kind in KINDS)
+                       for channel in ("usbp", "ofo")}
+GROUP_COLUMNS = tuple(f"encounters_{group}" for group in GROUPS)
+SECTOR_COLUMNS = tuple(f"encounters_usbp_{sector}" for sector in SECTORS)
+"""The daily columns an encounter counts in, by kind (for each channel), group and sector."""
 TO_ICE = among((Outcome.REMOVE_ORIGIN, Outcome.ICE_RELEASE))
 """Book-outs to ICE: for a removal flight, or a fear screening."""
 IS_ENTERED, IS_FAR, IS_RELEASE = among(ENTERED), among(FAR), among((Outcome.RELEASE, Outcome.ICE_RELEASE))
+IS_EXPELLED = among(EXPELLED)
 CBP, USBP, ICE = range(3)
 RELEASERS = ("cbp", "usbp", "ice")
 """Who releases someone: the ports (CBP), Border Patrol or ICE (the daily table counts the last two apart)."""
