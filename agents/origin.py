@@ -44,7 +44,7 @@ from model.states import State
 GO, WAIT, STAY, PAROLE = Choice.SET_OUT, Choice.WAIT, Choice.STAY, Choice.PAROLE
 HOME = (GO, WAIT, STAY, PAROLE)
 """What someone at home can choose."""
-TRAVELLER = [{"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}[kind] for kind in KINDS]
+TRAVELLER = tuple({"single": Migrant, "family": Family, "uc": UnaccompaniedMinor}[kind] for kind in KINDS)
 """The agent each kind of traveller becomes when it sets out."""
 FAMILY, UC = KINDS.index("family"), KINDS.index("uc")
 UNITS_AHEAD = 366
@@ -287,8 +287,8 @@ class OriginCommunities(Agent):
         claim, risk, patience, adults, children = self.people_at_home.traits(leaving)
         self.people_at_home.release(leaving.tolist())
         cities, arrivals = self.routes(self.g[classes])
-        kinds = [TRAVELLER[k] for k in self.k[classes].tolist()]
-        people = set_out_from_home(m, kinds, self.g[classes], claim, risk, patience, adults, children, cities, arrivals)
+        people = set_out_from_home(m, TRAVELLER, self.k[classes], self.g[classes], claim, risk, patience, adults,
+                                   children, cities, arrivals)
         m.today["departures"] += people  # the same people, now counted by the agents
         m.events["departures"] += len(leaving)
 

@@ -293,30 +293,35 @@ def learn_all(model, rows: np.ndarray, option: np.ndarray, entered: np.ndarray, 
         p.belief[rows, column] += w * (outcome - p.belief[rows, column])
 
 
-def set_out_from_home(model, kinds: list[type], g: np.ndarray, claim: np.ndarray, risk: np.ndarray,
-                      patience: np.ndarray, adults: np.ndarray, children: np.ndarray,
+def set_out_from_home(model, classes: tuple[type, ...], k: np.ndarray, g: np.ndarray, claim: np.ndarray,
+                      risk: np.ndarray, patience: np.ndarray, adults: np.ndarray, children: np.ndarray,
                       cities: np.ndarray, arrivals: np.ndarray) -> int:
-    """Today's leavers from home become traveller agents (of these classes, with these traits),
-    each on its way to its city, to get there on its day; returns the people who set out. Their
-    rows are filled together and their agents registered with Mesa together
-    (`BorderModel.register_all`): made one at a time, their construction and registration cost
-    as much as the rest of their journey."""
-    p, n = model.population, len(kinds)
+    """Today's leavers from home become traveller agents (of these kinds, indices in KINDS, made as
+    `classes[kind]`, with these traits), each on its way to its city, to get there on its day;
+    returns the people who set out. Their rows are filled together and their agents made kind by
+    kind and registered with Mesa together (`BorderModel.register_all`): made one at a time, their
+    construction and registration cost as much as the rest of their journey."""
+    p, n = model.population, len(k)
     rows = p.take(n)
-    k = np.array([KIND_INDEX[cls.kind] for cls in kinds], dtype=np.intp)
     size = adults + children
     p.g[rows], p.k[rows], p.size[rows] = g, k, size
     p.children[rows] = np.where(k == FAMILY, children, 0)
     p.people[rows] = size * model.scale
     p.claim[rows], p.risk[rows], p.patience[rows] = claim, risk, patience
     p.city[rows] = cities
-    made = []
-    for cls, row in zip(kinds, rows.tolist(), strict=True):
-        t = cls.__new__(cls)
-        t.model, t.pos, t.row = model, None, row
-        p.agent[row] = t
-        made.append(t)
-    first = model.register_all(made)
+    first = model.agent_id_counter
+    made, by_class, agent, row_of = [None] * n, {}, p.agent, rows.tolist()
+    for kind, cls in enumerate(classes):
+        at = np.flatnonzero(k == kind).tolist()
+        if not at:
+            continue
+        members = by_class[cls] = []
+        for i in at:
+            t = cls.__new__(cls)
+            t.model, t.pos, t.row, t.unique_id = model, None, row_of[i], first + i
+            agent[row_of[i]] = made[i] = t
+            members.append(t)
+    model.register_all(made, by_class)
     p.uid[rows] = np.arange(first, first + n)
     people = int(p.people[rows].sum())
     model.census.move(State.CONSIDERING, State.TRAVELLING, people)

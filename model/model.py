@@ -107,18 +107,13 @@ class BorderModel(Model):
         if ("agents", ModelSignals.AGENT_ADDED) in self.subscribers:
             self.notify("agents", ModelSignals.AGENT_ADDED, args=(agent,))
 
-    def register_all(self, agents: list) -> int:
-        """`register_agent` for a batch made together (a day's leavers from home): ids in order,
-        the registry and each type's set filled in one update each. Returns the first id."""
-        start = self.agent_id_counter
-        for unique_id, agent in enumerate(agents, start):
-            agent.unique_id = unique_id
-        self.agent_id_counter = start + len(agents)
+    def register_all(self, agents: list, by_class: dict[type, list]) -> None:
+        """`register_agent` for a batch made together (a day's leavers from home), numbered in order
+        from the next unique id (the maker has set each one's): the registry and each type's set
+        filled in one update each. `by_class` holds the same agents by their class."""
+        self.agent_id_counter += len(agents)
         self._all_agents._agents.update(dict.fromkeys(agents))
-        by_type: dict[type, list] = {}
-        for agent in agents:
-            by_type.setdefault(type(agent), []).append(agent)
-        for kind, members in by_type.items():
+        for kind, members in by_class.items():
             if kind not in self._agents_by_type:
                 self._agents_by_type[kind] = _HardKeyAgentSet([], random=self.random)
             self._agents_by_type[kind]._agents.update(dict.fromkeys(members))
@@ -128,7 +123,6 @@ class BorderModel(Model):
         if ("agents", ModelSignals.AGENT_ADDED) in self.subscribers:
             for agent in agents:
                 self.notify("agents", ModelSignals.AGENT_ADDED, args=(agent,))
-        return start
 
     def deregister_agent(self, agent) -> None:
         """Mesa's `Model.deregister_agent` without the debug-log line (see `register_agent`)."""

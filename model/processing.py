@@ -62,11 +62,17 @@ class Processing:
         people = p.people[rows]
         repeat = day - p.last_encounter[rows] <= 365
         prior = day <= p.barred_until[rows]
+        if self.counted_table[0] is not lev.closure:  # which encounters count toward the threshold
+            self.counted_table = lev.closure, [[counted(lev, kind, group) for group in GROUPS] for kind in KINDS]
+        counts_toward = self.counted_table[1]
+        demographic_tally = DEMOGRAPHIC_TALLY[channel]
+        sums = [0.0] * len(TALLIES)  # today's tallies of these encounters, in `TALLIES` order
         # Each pathway in turn: capacities and Border Patrol's holding fill up as the day goes.
         budget, rand, holding = m.budget, m.random, self.holding
         outcomes = []
-        for g, k, n, claim, was_barred in zip(p.g[rows].tolist(), kinds.tolist(), people.tolist(),
-                                              p.claim[rows].tolist(), prior.tolist(), strict=True):
+        for g, k, sector, n, claim, was_barred in zip(p.g[rows].tolist(), kinds.tolist(), sectors.tolist(),
+                                                      people.tolist(), p.claim[rows].tolist(), prior.tolist(),
+                                                      strict=True):
             kind, group = KINDS[k], GROUPS[g]
             outcome = disposition(lev, budget, rand, group=group, kind=kind, claims=claim > fear, people=n,
                                   families=m.scale if k == FAMILY else 0.0, appointment=appointment,
@@ -75,11 +81,22 @@ class Processing:
                 today["reinstatements"] += n
                 if prosecuted(lev, rand):
                     today["prosecutions"] += n
+            sums[demographic_tally[k]] += n
+            sums[GROUP_TALLY[g]] += n
+            if outcome in EXPELLED:
+                sums[TITLE42_TALLY] += n
             if usbp:
                 holding += n
+                if sector >= 0:
+                    sums[SECTOR_TALLY[sector]] += n
+                if counts_toward[k][g]:
+                    sums[COUNTED_TALLY] += n
             outcomes.append(outcome)
         self.holding = holding
-        self.count(channel, rows, kinds, sectors, people.astype(float), np.array(outcomes, dtype=np.intp))
+        today[f"encounters_{channel}"] += float(people.sum())
+        for column, n in zip(TALLIES, sums, strict=True):  # sums of whole people: their order changes nothing
+            if n:
+                today[column] += n
         today["repeat_encounters"] += float(people[repeat].sum())
         today["unique_encountered"] += float(people[~repeat].sum())
         p.encounters[rows] += 1
@@ -87,28 +104,6 @@ class Processing:
         p.tried[rows], p.sector[rows], p.outcome[rows] = options, sectors, outcomes
         move_all(m, rows, State.IN_CUSTODY)
         m.calendar.add_all(day + custody(days)[outcomes], rows, "book_out")
-
-    def count(self, channel: str, rows: np.ndarray, kinds: np.ndarray, sectors: np.ndarray, people: np.ndarray,
-              outcomes: np.ndarray) -> None:
-        """Today's tallies of these encounters on one channel: by component, demographic, group and
-        (Border Patrol's) sector, those counted toward the threshold, and the Title 42 expulsions.
-        The sums are of whole people, so the order they are added in does not change them."""
-        m, p = self.model, self.model.population
-        groups = p.g[rows].astype(np.intp)
-        today = m.today
-        today[f"encounters_{channel}"] += float(people.sum())
-        add_by(today, DEMOGRAPHIC_COLUMNS[channel], kinds, people)
-        add_by(today, GROUP_COLUMNS, groups, people)
-        if channel == "usbp":
-            met = sectors >= 0
-            add_by(today, SECTOR_COLUMNS, sectors[met], people[met])
-            if self.counted_table[0] is not m.levers.closure:
-                self.counted_table = m.levers.closure, np.array(
-                    [[counted(m.levers, kind, group) for group in GROUPS] for kind in KINDS])
-            if (toward := self.counted_table[1][kinds, groups]).any():
-                today["counted_encounters"] += float(people[toward].sum())
-        if (expelled := IS_EXPELLED[outcomes]).any():
-            today["encounters_title42"] += float(people[expelled].sum())
 
     def book_out_all(self, rows: np.ndarray) -> None:
         """Carry out the pathways decided at encounter of everyone due out of custody today, and the
@@ -217,22 +212,19 @@ class Processing:
         remove_all(m, t.rows, State.REMOVED)
 
 
-def add_by(today: dict, columns: tuple[str, ...], index: np.ndarray, people: np.ndarray) -> None:
-    """Add the people of each index to its column of today's tallies (columns no one is in are left out)."""
-    for column, n in zip(columns, np.bincount(index, people, len(columns)).tolist(), strict=True):
-        if n:
-            today[column] += n
-
-
-DEMOGRAPHIC_COLUMNS = {channel: tuple(f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}" for kind in KINDS)
-                       for channel in ("usbp", "ofo")}
-GROUP_COLUMNS = tuple(f"encounters_{group}" for group in GROUPS)
-SECTOR_COLUMNS = tuple(f"encounters_usbp_{sector}" for sector in SECTORS)
-"""The daily columns an encounter counts in, by kind (for each channel), group and sector."""
+TALLIES = (*(f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}" for channel in ("usbp", "ofo") for kind in KINDS),
+           *(f"encounters_{group}" for group in GROUPS), *(f"encounters_usbp_{sector}" for sector in SECTORS),
+           "counted_encounters", "encounters_title42")
+"""The daily columns an encounter counts in, besides its channel's: by demographic, group and sector."""
+TALLY = {name: i for i, name in enumerate(TALLIES)}
+DEMOGRAPHIC_TALLY = {channel: [TALLY[f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}"] for kind in KINDS]
+                     for channel in ("usbp", "ofo")}
+GROUP_TALLY = [TALLY[f"encounters_{group}"] for group in GROUPS]
+SECTOR_TALLY = [TALLY[f"encounters_usbp_{sector}"] for sector in SECTORS]
+COUNTED_TALLY, TITLE42_TALLY = TALLY["counted_encounters"], TALLY["encounters_title42"]
 TO_ICE = among((Outcome.REMOVE_ORIGIN, Outcome.ICE_RELEASE))
 """Book-outs to ICE: for a removal flight, or a fear screening."""
 IS_ENTERED, IS_FAR, IS_RELEASE = among(ENTERED), among(FAR), among((Outcome.RELEASE, Outcome.ICE_RELEASE))
-IS_EXPELLED = among(EXPELLED)
 CBP, USBP, ICE = range(3)
 RELEASERS = ("cbp", "usbp", "ice")
 """Who releases someone: the ports (CBP), Border Patrol or ICE (the daily table counts the last two apart)."""
