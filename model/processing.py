@@ -41,7 +41,6 @@ class Processing:
     def __init__(self, model):
         self.model = model
         self.holding = 0.0  # people in Border Patrol's holding today (port custody is apart)
-        self.counted_table = (None, None)  # which encounters count toward the threshold: (closure rules, by kind, group)
 
     def encounter(self, t, channel: str, option: int, sector: str | None, appointment: bool = False) -> None:
         """One traveller encountered (for checks of the rules one case at a time)."""
@@ -62,9 +61,6 @@ class Processing:
         people = p.people[rows]
         repeat = day - p.last_encounter[rows] <= 365
         prior = day <= p.barred_until[rows]
-        if self.counted_table[0] is not lev.closure:  # which encounters count toward the threshold
-            self.counted_table = lev.closure, [[counted(lev, kind, group) for group in GROUPS] for kind in KINDS]
-        counts_toward = self.counted_table[1]
         demographic_tally = DEMOGRAPHIC_TALLY[channel]
         sums = [0.0] * len(TALLIES)  # today's tallies of these encounters, in `TALLIES` order
         # Each pathway in turn: capacities and Border Patrol's holding fill up as the day goes.
@@ -89,7 +85,7 @@ class Processing:
                 holding += n
                 if sector >= 0:
                     sums[SECTOR_TALLY[sector]] += n
-                if counts_toward[k][g]:
+                if counted(lev, kind, group):
                     sums[COUNTED_TALLY] += n
             outcomes.append(outcome)
         self.holding = holding
