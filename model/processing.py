@@ -14,7 +14,7 @@ from model.policy import (
     ENTERED, EXPELLED, FAR, Option, Outcome, among, bar_end, bar_ends, counted, disposition, ice_intake, prosecuted,
     reinstated,
 )
-from model.records import KIND_TO_DEMOGRAPHIC
+from model.records import GROUP_ENCOUNTERS, KIND_TO_DEMOGRAPHIC, SECTOR_ENCOUNTERS
 from model.states import State
 
 
@@ -209,14 +209,13 @@ class Processing:
 
 
 TALLIES = (*(f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}" for channel in ("usbp", "ofo") for kind in KINDS),
-           *(f"encounters_{group}" for group in GROUPS), *(f"encounters_usbp_{sector}" for sector in SECTORS),
-           "counted_encounters", "encounters_title42")
+           *GROUP_ENCOUNTERS, *SECTOR_ENCOUNTERS, "counted_encounters", "encounters_title42")
 """The daily columns an encounter counts in, besides its channel's: by demographic, group and sector."""
 TALLY = {name: i for i, name in enumerate(TALLIES)}
 DEMOGRAPHIC_TALLY = {channel: [TALLY[f"encounters_{channel}_{KIND_TO_DEMOGRAPHIC[kind]}"] for kind in KINDS]
                      for channel in ("usbp", "ofo")}
-GROUP_TALLY = [TALLY[f"encounters_{group}"] for group in GROUPS]
-SECTOR_TALLY = [TALLY[f"encounters_usbp_{sector}"] for sector in SECTORS]
+GROUP_TALLY = [TALLY[column] for column in GROUP_ENCOUNTERS]  # in `GROUPS` order
+SECTOR_TALLY = [TALLY[column] for column in SECTOR_ENCOUNTERS]  # in `SECTORS` order
 COUNTED_TALLY, TITLE42_TALLY = TALLY["counted_encounters"], TALLY["encounters_title42"]
 TO_ICE = among((Outcome.REMOVE_ORIGIN, Outcome.ICE_RELEASE))
 """Book-outs to ICE: for a removal flight, or a fear screening."""
