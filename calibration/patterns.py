@@ -24,32 +24,40 @@ GROUPS_COMPARED = {"encounters_mx": ("mx",), "encounters_nca": ("nca",), "encoun
 
 
 def pattern_table(monthly: pd.DataFrame) -> pd.DataFrame:
-    """Every pattern as a column, one row per month (index `month`); NaN where undefined."""
+    """Every pattern as a column, one row per month (index `month`); NaN where undefined. (Worked out on
+    the columns' arrays and made into a table once: a fit works out a run's patterns every few months.)"""
     m = monthly.set_index("month") if "month" in monthly.columns else monthly
-    m = m.copy()
-    for column, groups in GROUPS_COMPARED.items():
-        if column not in m:
-            m[column] = sum(m[f"encounters_{g}"] for g in groups)
-    total = m["encounters_usbp"] + m["encounters_ofo"]
-    out = pd.DataFrame(index=m.index)
-    for level in LEVELS:
-        out[level] = m[level] if level in m else np.nan
+
+    def column(name: str) -> np.ndarray:
+        return m[name].to_numpy(dtype=float)
+
+    def level(name: str) -> np.ndarray:  # as the table holds it (the observed counts are whole numbers)
+        if name in m:
+            return m[name].to_numpy()
+        if name in GROUPS_COMPARED:
+            return sum(m[f"encounters_{g}"].to_numpy() for g in GROUPS_COMPARED[name])
+        return np.full(len(m), np.nan)
+
+    out = {name: level(name) for name in LEVELS}
+    usbp = column("encounters_usbp")
+    total = usbp + column("encounters_ofo")
+    months = m.index.to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        out["family_share"] = (m["encounters_usbp_family_members"] + m["encounters_ofo_family_members"]) / total
-        out["uc_share"] = (m["encounters_usbp_uc"] + m["encounters_ofo_uc"]) / total
-        t42 = (m["encounters_title42"] / total).where(
-            (m.index >= TITLE42_MONTHS[0]) & (m.index <= TITLE42_MONTHS[1]))
-        out["title42_share"] = t42
-        out["release_share"] = m["releases_usbp"] / total  # Border Patrol's releases, as OHSS counts them
-        out["transfer_share"] = m["transfers_ice"] / total
+        out["family_share"] = (column("encounters_usbp_family_members") + column("encounters_ofo_family_members")) / total
+        out["uc_share"] = (column("encounters_usbp_uc") + column("encounters_ofo_uc")) / total
+        title42 = (months >= TITLE42_MONTHS[0]) & (months <= TITLE42_MONTHS[1])
+        out["title42_share"] = np.where(title42, column("encounters_title42") / total, np.nan)
+        out["release_share"] = column("releases_usbp") / total  # Border Patrol's releases, as OHSS counts them
+        out["transfer_share"] = column("transfers_ice") / total
         if "repeat_encounters" in m:
-            out["reencounter_share"] = m["repeat_encounters"] / (m["repeat_encounters"] + m["unique_encountered"])
+            repeat = column("repeat_encounters")
+            out["reencounter_share"] = repeat / (repeat + column("unique_encountered"))
         else:
-            out["reencounter_share"] = np.nan
+            out["reencounter_share"] = np.full(len(m), np.nan)
         for s in SECTORS:
-            out[f"sector_share_{s}"] = m[f"encounters_usbp_{s}"] / m["encounters_usbp"]
-    out.index.name = "month"
-    return out.replace([np.inf, -np.inf], np.nan)
+            out[f"sector_share_{s}"] = column(f"encounters_usbp_{s}") / usbp
+    table = pd.DataFrame(out, index=pd.Index(m.index, name="month"))
+    return table.replace([np.inf, -np.inf], np.nan)
 
 
 def log_ratio(sim: pd.Series, obs: pd.Series) -> pd.Series:
