@@ -78,6 +78,9 @@ def add_commands(commands) -> None:
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
     cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
                      help="smc: most simulations in all (default 2000)")
+    cal.add_argument("--no-early-rejection", dest="early_rejection", action="store_false",
+                     help="smc: run every simulation to its end and scale the distance by all of them, instead of "
+                          "stopping one as soon as it cannot be accepted and scaling by the accepted ones")
     cal.add_argument("--dask", metavar="ADDRESS", help="run the simulations on the Dask scheduler at ADDRESS, or 'local' "
                                                        "for a LocalCluster of --workers processes")
     cal.add_argument("--resume", action="store_true",
@@ -131,6 +134,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
     if args.pressure_every is not None and args.method != "smc":
         raise UsageError("--pressure-every spaces the smooth pressure of ABC-SMC: give it with --method smc")
+    if not args.early_rejection and args.method != "smc":
+        raise UsageError("--no-early-rejection is a setting of ABC-SMC: give it with --method smc")
     database, running = Path(args.out) / "smc.db", running_fit(args.out)
     if args.method == "smc" and not args.resume and (running / "smc.db").is_file():
         raise UsageError(f"an interrupted ABC-SMC run of {args.out} is in {running}: continue it with --resume, "
@@ -204,7 +209,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         try:
             result = smc(scenario, observed_patterns(), window, priors, running, population=args.population,
                          generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
-                         workers=args.workers, dask=args.dask, log=lambda s: print(s, file=sys.stderr))
+                         workers=args.workers, dask=args.dask, early_rejection=args.early_rejection,
+                         log=lambda s: print(s, file=sys.stderr))
         except BaseException as err:
             done = kept_generations(running / "smc.db")
             if not interrupted and done <= before:
@@ -225,7 +231,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
                       "drawn jointly; the point is the posterior median (the pressure's: each anchor's median log "
                       "level)",
             "population": args.population, "generations": args.generations, "max_simulations": args.max_simulations,
-            "scale": args.scale, "seed": args.seed, "pressure_every": every,
+            "scale": args.scale, "seed": args.seed, "pressure_every": every, "early_rejection": args.early_rejection,
             "command": " ".join(["borderflow", *shown]),
             "simulations": rec["simulations"], "generations_run": rec["generations"],
             "acceptance_rate": round(rec["acceptance_rate"], 4),

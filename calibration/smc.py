@@ -28,8 +28,9 @@ first were 4, 2, 2, 1 with the joint kernel (then no usable weight at all) and 6
 marginal ones.
 
 Weights: pyabc's AdaptivePNormDistance divides each statistic by its spread (median absolute
-deviation) across each generation's simulations, so every statistic is measured in units of its
-own variability; on top, the fixed weights in PATTERN_WEIGHTS say how much each pattern counts,
+deviation) across each generation's accepted simulations (all of them without early rejection: a run
+stopped early, `calibration.early_rejection`, has no later months), so every statistic is measured in
+units of its own variability; on top, the fixed weights in PATTERN_WEIGHTS say how much each pattern counts,
 shared equally among the series that make it up (the three groups, the nine sectors). Epsilon is
 pyabc's median of the last generation's distances.
 
@@ -51,6 +52,8 @@ from calibration.fit import Window, _typed
 from calibration.patterns import pattern_table
 from experiments.errors import ExperimentError
 from model.border import SECTORS
+from model import records
+from model.params import GROUPS
 from model.scenario import Scenario
 
 LEVEL_FLOOR = 100.0
@@ -73,6 +76,13 @@ PATTERN_WEIGHTS = {
     tuple(f"sector_share_{s}" for s in SECTORS): 1.0,
 }
 """How much each pattern counts in the distance, per month, shared among the series it groups."""
+
+READ = {"date", "encounters_usbp", "encounters_ofo", *(f"encounters_{g}" for g in GROUPS),
+        *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in ("family_members", "uc")), "encounters_title42",
+        "repeat_encounters", "unique_encountered", "releases_usbp", "transfers_ice",
+        *(f"encounters_usbp_{s}" for s in SECTORS), *records.LEVELS}
+"""The daily columns the statistics are made from (`calibration.patterns.pattern_table`), and the levels
+`model.records.monthly` averages."""
 
 DATABASE = "smc.db"
 """The pyabc database's file name in the output folder."""
@@ -123,20 +133,34 @@ class Simulator:
     def scenario_for(self, values: dict[str, float]) -> Scenario:
         return with_draw(self.scenario, values).with_values({"run.seed": run_seed(self.seed, values)})
 
-    def __call__(self, parameters) -> dict[str, float]:
+    def begin(self, parameters):
+        """The model for a draw, ready to run (`model.run(until=day)` runs it part way)."""
         from model import snapshot
+
+        return snapshot.begin(self.scenario_for(dict(parameters)))
+
+    def summary(self, daily: pd.DataFrame, months: list[str] | None = None) -> dict[str, float]:
+        """The fit's statistics from a run's daily table, of `months` only if given (whole months the
+        table holds: a month's statistics depend on its own days alone). An undefined one counts as no
+        encounters (a level) or 0 (a share)."""
         from model.records import monthly
 
-        model = snapshot.begin(self.scenario_for(dict(parameters)))
-        stats = statistics(pattern_table(monthly(model.run())), self.months)
-        shares = {f"{s}:" for s in SHARES}
+        months = self.months if months is None else months
+        daily = daily[[c for c in daily.columns if c in READ]]  # the month's sums of just these: a fraction of the cost
+        stats, wanted = statistics(pattern_table(monthly(daily)), months), set(months)
         out = {}
         for key in self.keys:
+            name, _, month = key.partition(":")
+            if month not in wanted:
+                continue
             v = stats.get(key, np.nan)
             if not np.isfinite(v):
-                v = np.log(LEVEL_FLOOR) if key.split(":")[0] + ":" not in shares else 0.0
+                v = np.log(LEVEL_FLOOR) if name not in SHARES else 0.0
             out[key] = float(v)
         return out
+
+    def __call__(self, parameters) -> dict[str, float]:
+        return self.summary(self.begin(parameters).run())
 
 
 def with_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:
@@ -270,7 +294,7 @@ def transition(keys):
 
 def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out: Path | str,
         population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
-        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0,
+        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0, early_rejection: bool = True,
         log: Callable[[str], None] = print) -> dict:
     """ABC-SMC of `priors` (key -> `calibration.priors.Uniform` or `Normal`) against `obs` (a pattern
     table) over `window`.
@@ -278,12 +302,16 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     The run is kept in DIR/smc.db; if that already holds one, it is continued (to `generations`
     generations in all, `max_simulations` simulations in all) instead of started over. It stops at
     whichever comes first of those and `min_epsilon`. With one worker and a fresh database the fit is
-    reproducible: the same seed gives the same posterior.
+    reproducible: the same seed gives the same posterior. With `early_rejection` a simulation stops as
+    soon as it cannot be accepted, and the distance's scales come from the accepted simulations
+    (`calibration.early_rejection`); without, every simulation runs to the end and the scales come from
+    all of them.
     Returns the posterior (parameters and weight), its summary and the run's record."""
     import pyabc
     from pyabc.distance import AdaptivePNormDistance, mad
     from pyabc.epsilon import QuantileEpsilon
 
+    from calibration.early_rejection import EarlyRejection
     from experiments.backends import Dask
 
     check_priors(scenario, priors)
@@ -295,13 +323,15 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
         raise ValueError(f"no observed pattern in {window.first} .. {window.last}")
     keys = sorted(observed)
     prior = pyabc.Distribution(**{k: v.rv() for k, v in priors.items()})
-    distance = AdaptivePNormDistance(p=p, scale_function=mad, fixed_weights={k: series_weight(k.split(":")[0])
-                                                                             for k in keys})
+    distance = AdaptivePNormDistance(p=p, scale_function=mad, all_particles_for_scale=not early_rejection,
+                                     fixed_weights={k: series_weight(k.split(":")[0]) for k in keys})
+    simulator = Simulator(scenario, window, keys, seed)
     np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
     backend = Dask(dask, workers if workers > 1 else None) if dask else None
     try:
         client = backend.__enter__().client if backend else None
-        abc = pyabc.ABCSMC(Simulator(scenario, window, keys, seed), prior, distance, population_size=population,
+        model = EarlyRejection(simulator) if early_rejection else simulator
+        abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
                            eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client),
                            transitions=transition(list(priors)))
         url = f"sqlite:///{db}"

@@ -311,8 +311,10 @@ class BorderModel(Model):
         self.border.set_bp_presence({s.sector: s.agents for s in self.sectors})
 
     # -- running --------------------------------------------------------------------------
-    def run(self, progress=None) -> pd.DataFrame:
-        """Run every day of the scenario; `progress` is called with the number of days done.
+    def run(self, progress=None, until: int | None = None) -> pd.DataFrame:
+        """Run every day of the scenario, or up to day `until` (a later call goes on from there, as
+        if the run had not stopped: a fit looks at a run part way to stop one that can no longer
+        match); `progress` is called with the number of days done.
 
         Python's cyclic garbage collector is paused while the days run. The model makes almost no
         reference cycles (a whole run at 40 people per agent leaves a few dozen objects for it;
@@ -321,8 +323,9 @@ class BorderModel(Model):
         cost grew with the population."""
         paused = gc.isenabled()
         gc.disable()
+        last = self.days if until is None else min(until, self.days)
         try:
-            while self.day < self.days:
+            while self.day < last:
                 self.step()
                 if progress:
                     progress(1)
@@ -331,9 +334,10 @@ class BorderModel(Model):
                 gc.enable()
         return self.daily()
 
-    def daily(self) -> pd.DataFrame:
-        """The days run, from the fork date for a fork (the history before it is the factual's)."""
-        return pd.DataFrame(self.rows[self.first_day:], columns=COLUMNS)
+    def daily(self, since: int = 0) -> pd.DataFrame:
+        """The days run, from the fork date for a fork (the history before it is the factual's), or
+        from day `since` if later."""
+        return pd.DataFrame(self.rows[max(self.first_day, since):], columns=COLUMNS)
 
     def fork(self, scenario: Scenario) -> None:
         """Go on from today under `scenario` (a fork of the history run so far, see model.snapshot)."""
