@@ -187,7 +187,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
     from calibration import fit, sector_routes, smooth_pressure
     from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
-    from calibration.smc import derived, kept_generations, point, smc, with_draw
+    from calibration.simulation import derived, with_draw
+    from calibration.smc import kept_generations, point, smc
 
     scenario = base.with_values({"run.scale": args.scale})
     every = args.pressure_every or smooth_pressure.EVERY

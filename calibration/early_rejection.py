@@ -1,7 +1,7 @@
 """Early rejection: a fit's simulation is stopped as soon as it can no longer be accepted.
 
 ABC-SMC accepts a simulation if its distance to the data is at most the generation's epsilon. The
-distance (`calibration.smc`) is a weighted sum over months of each statistic's absolute difference
+distance (`calibration.smc`, `calibration.simulation`) is a weighted sum over months of each statistic's absolute difference
 from the observed one, every term at least 0, and a month's statistics depend on that month's days
 alone. So after each few months the months done so far give a lower bound of the whole run's
 distance: the distance with every later statistic set to the observed value. Once that bound is
@@ -30,7 +30,7 @@ a few hundred."""
 
 
 class EarlyRejection(pyabc.Model):
-    """A pyabc model around `calibration.smc.Simulator` that runs a draw a few months at a time and
+    """A pyabc model around `calibration.simulation.Simulator` that runs a draw a few months at a time and
     stops it once its distance so far is above epsilon. A draw that runs to the end is accepted or
     not by the acceptor exactly as with the plain simulator, with the same statistics. `checked`
     and `days` count, in this process, the runs looked at and the days they ran (for measuring)."""
@@ -51,10 +51,7 @@ class EarlyRejection(pyabc.Model):
         simulator, model = self.simulator, self.simulator.begin(pars)
         self.runs += 1
         if np.isfinite(eps):
-            for since, until, months in checkpoints(simulator.scenario.run.start, simulator.months, self.every):
-                model.run(until=until)
-                so_far = {**x_0, **simulator.summary(model.daily(since), months)}
-                bound = distance_calculator(so_far, x_0, t, pars)
+            for bound in self.bounds(model, t, pars, distance_calculator, x_0):
                 if bound > eps:
                     self.stopped += 1
                     self.days += model.day
@@ -65,6 +62,15 @@ class EarlyRejection(pyabc.Model):
                            t=t, par=pars)
         result.distance, result.accepted, result.weight = verdict.distance, verdict.accept, verdict.weight
         return result
+
+    def bounds(self, model, t, pars, distance, x_0):
+        """Run `model` a stretch at a time; after each, the distance of the months run so far (every later
+        statistic at its observed value): rising, and never above the whole run's."""
+        simulator, so_far = self.simulator, dict(x_0)
+        for since, until, months in checkpoints(simulator.scenario.run.start, simulator.months, self.every):
+            model.run(until=until)
+            so_far.update(simulator.summary(model.daily(since), months))
+            yield distance(so_far, x_0, t, pars)
 
 
 def checkpoints(start: dt.date, months: list[str], every: int) -> list[tuple[int, int, list[str]]]:

@@ -218,7 +218,8 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
     run as `draws` parameter sets resampled from it, each with every seed, so its bands and its
     forecast carry the parameters' uncertainty as well as the seeds'. A fit made at another scale
     than `scale` is checked for a bias of its scale (`scale_check`)."""
-    from calibration.smc import posterior_draws, with_draw
+    from calibration.simulation import with_draw
+    from calibration.smc import posterior_draws
     from experiments.backends import backend
 
     obs = observed_patterns()

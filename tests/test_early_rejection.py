@@ -10,7 +10,7 @@ from pyabc.acceptor import UniformAcceptor
 from pyabc.distance import AdaptivePNormDistance
 from pyabc.epsilon import ConstantEpsilon
 
-from calibration import smc
+from calibration import simulation, smc
 from calibration.early_rejection import EarlyRejection, checkpoints
 from calibration.fit import Window, simulate
 from model.model import BorderModel
@@ -25,11 +25,11 @@ DATA = Scenario(name="data").with_values({"run.start": WINDOW.start, "run.end": 
 def fit():
     """Observed statistics made by the model, the simulator of a fit to them and a distance with every
     statistic's scale 1 and its pattern's weight (as `calibration.smc.smc` makes it, before adapting)."""
-    observed = smc.observed_statistics(simulate(DATA), WINDOW)
+    observed = simulation.observed_statistics(simulate(DATA), WINDOW)
     keys = sorted(observed)
-    simulator = smc.Simulator(DATA, WINDOW, keys, seed=1)
+    simulator = simulation.Simulator(DATA, WINDOW, keys, seed=1)
     distance = AdaptivePNormDistance(p=1, all_particles_for_scale=False, initial_scale_weights=dict.fromkeys(keys, 1.0),
-                                     fixed_weights={k: smc.series_weight(k.split(":")[0]) for k in keys})
+                                     fixed_weights={k: simulation.series_weight(k.split(":")[0]) for k in keys})
     distance.initialize(0, lambda: None, observed, 0)
     return observed, simulator, distance
 
@@ -67,6 +67,19 @@ def test_early_rejection_accepts_and_rejects_as_the_whole_run_would(fit, draw):
             assert result.distance <= far * (1 + 1e-12)  # what it had seen so far: never more than the whole
         assert model.runs == 1 and model.stopped == (result.distance < far * (1 - 1e-12))
     assert model.stopped == 1 and model.days < (WINDOW.end - WINDOW.start).days  # 1% of the distance: stopped early
+
+
+@pytest.mark.parametrize("draw", [{"behaviour.persistence": 0.1}, {"border_patrol.apprehension": 0.3}])
+def test_the_distance_so_far_adds_up_the_months_run_to_the_whole_runs(fit, draw):
+    observed, simulator, distance = fit
+    whole = simulator(draw)
+    model = EarlyRejection(simulator, every=2)
+    bounds = list(model.bounds(simulator.begin(draw), 0, draw, distance, observed))
+    assert len(bounds) == 4 and bounds == sorted(bounds) and bounds[0] > 0  # after 2, 4, 6 and 8 months
+    # With p = 1 the distance is a sum over statistics: what the last month adds makes up the rest.
+    last = {k: v for k, v in whole.items() if k.endswith(WINDOW.last)}
+    rest = distance({**observed, **last}, observed, 0, draw)
+    assert bounds[-1] + rest == pytest.approx(distance(whole, observed, 0, draw), rel=1e-12)
 
 
 def test_without_an_epsilon_yet_the_run_goes_to_the_end(fit):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import fit, sector_routes, smc, smooth_pressure
+from calibration import fit, sector_routes, simulation, smc, smooth_pressure
 from calibration.calibrate import historical_with_fit
 from calibration.fit import Window, simulate
 from calibration.priors import Normal, Uniform
@@ -40,7 +40,7 @@ def synthetic(tmp_path_factory):
     """Data made by the model at TRUTH (Mexico's pressure 2600 a day in June 2023 falling to 1930 in
     November, so its knots are 2452 and 2047), fitted from the default scenario with 30 particles a
     generation, three generations (about 350 simulations, a minute or two)."""
-    obs = simulate(smc.with_draw(SYNTHETIC, TRUTH))
+    obs = simulate(simulation.with_draw(SYNTHETIC, TRUTH))
     out = tmp_path_factory.mktemp("smc")
     result = smc.smc(SYNTHETIC, obs, WINDOW, PRIORS, out, population=30, generations=3, max_simulations=400, seed=1,
                      log=lambda s: None)
@@ -79,7 +79,7 @@ def test_a_draw_makes_knots_whose_log_levels_follow_the_anchors():
             "pressure.mx.step_2023-12": math.log(1 / 4),  # 1000, 2000, 500 a day at the anchors
             "pressure.others.start_2023-01": math.log(2700), "pressure.others.step_2023-07": 0.0,
             "pressure.others.step_2023-12": 0.0, "behaviour.persistence": 0.3}
-    scenario = smc.with_draw(SYNTHETIC, draw)
+    scenario = simulation.with_draw(SYNTHETIC, draw)
     knots = scenario.pressure.knots
     d = dt.date
     assert [k["date"] for k in knots] == [d(2023, 2, 15), d(2023, 5, 15), d(2023, 8, 15), d(2023, 11, 15)]
@@ -97,7 +97,7 @@ def test_the_others_split_and_the_mix_follow_the_scenarios_own_knots_and_a_level
     draw = {k: 0.0 for k in smooth_pressure.priors(historical, window)}
     draw.update({"pressure.mx.start_2018-10": math.log(1e6), "pressure.nca.start_2018-10": math.log(3000),
                  "pressure.others.start_2018-10": math.log(5000)})
-    knots = smc.with_draw(historical, draw).pressure.knots
+    knots = simulation.with_draw(historical, draw).pressure.knots
     own = Pressure(historical.pressure)
     for k in knots:
         assert k["mx"] == 1e5  # the top of a pressure level's range, not a refused scenario
@@ -141,7 +141,7 @@ def test_after_a_fit_the_forecast_repeats_the_last_fitted_year():
     pressure on, so every day after the window has the level of the same day a year before."""
     historical = load("historical")
     draw = {k: 0.2 for k in smooth_pressure.priors(historical, Window("2018-10", "2023-05"))}
-    fitted = smc.with_draw(historical, {**draw, "pressure.mx.start_2018-10": 7.0})
+    fitted = simulation.with_draw(historical, {**draw, "pressure.mx.start_2018-10": 7.0})
     assert fitted.pressure.knots[-1]["date"] <= dt.date(2023, 5, 31)
     pressure = Pressure(fitted.pressure)
     last = fitted.pressure.knots[-1]["date"]
@@ -157,11 +157,11 @@ def test_after_a_fit_the_forecast_repeats_the_last_fitted_year():
 def test_statistics_include_encounter_levels_and_the_shares():
     run = {"run.start": WINDOW.start, "run.end": WINDOW.end, "run.scale": 1000}
     obs = simulate(Scenario(name="s").with_values(run))
-    stats = smc.observed_statistics(obs, WINDOW)
+    stats = simulation.observed_statistics(obs, WINDOW)
     assert {"encounters_usbp:2023-06", "encounters_ofo:2023-09", "family_share:2023-07",
             "sector_share_rgv:2023-08"} <= set(stats)
     assert not any(k.startswith("title42_share") for k in stats)  # no Title 42 in these months: no statistic
-    assert all(smc.series_weight(k.split(":")[0]) > 0 for k in stats)
+    assert all(simulation.series_weight(k.split(":")[0]) > 0 for k in stats)
 
 
 def test_the_synthetic_truth_lies_in_the_posterior_and_the_data_narrow_it(synthetic):
@@ -173,8 +173,8 @@ def test_the_synthetic_truth_lies_in_the_posterior_and_the_data_narrow_it(synthe
     assert width["pressure.mx.start_2023-06"] < 0.4, width  # the level: from a factor of 100 to much less
     # The posterior median's knots (the fit file's) lie within a factor of 2 of the truth's, where the prior
     # spans a factor of 100 (on this budget a lower apprehension chance still trades off against a higher level).
-    fitted = smc.with_draw(SYNTHETIC, smc.point(result["posterior"])).pressure.knots
-    true = smc.with_draw(SYNTHETIC, TRUTH).pressure.knots
+    fitted = simulation.with_draw(SYNTHETIC, smc.point(result["posterior"])).pressure.knots
+    true = simulation.with_draw(SYNTHETIC, TRUTH).pressure.knots
     assert all(abs(math.log(f["mx"] / t["mx"])) < math.log(2) for f, t in zip(fitted, true, strict=True))
     record = result["record"]
     assert record["generations"] == 3 and 0 < record["acceptance_rate"] <= 1 and record["ess"] > 1
@@ -196,8 +196,8 @@ def test_a_second_call_continues_the_run_in_the_database(synthetic):
 
 def test_the_run_seed_depends_on_the_draw_and_the_fit_seed_only():
     draw = {"a": 0.25, "b": 1800.0}
-    assert smc.run_seed(1, draw) == smc.run_seed(1, dict(reversed(draw.items())))
-    assert smc.run_seed(1, draw) != smc.run_seed(2, draw) != smc.run_seed(1, {**draw, "a": 0.26})
+    assert simulation.run_seed(1, draw) == simulation.run_seed(1, dict(reversed(draw.items())))
+    assert simulation.run_seed(1, draw) != simulation.run_seed(2, draw) != simulation.run_seed(1, {**draw, "a": 0.26})
 
 
 def test_the_posterior_medians_path_goes_through_each_anchors_median_level():
@@ -216,7 +216,7 @@ def test_the_posterior_medians_path_goes_through_each_anchors_median_level():
 def test_a_sectors_multiplier_scales_every_groups_weight_of_it_and_no_ratio_else():
     base = load("historical")
     own = base.geography.route_weights
-    drawn = smc.with_draw(base, {"route_weights.tucson": math.log(3.0), "route_weights.yuma": math.log(0.5)})
+    drawn = simulation.with_draw(base, {"route_weights.tucson": math.log(3.0), "route_weights.yuma": math.log(0.5)})
     moved = drawn.geography.route_weights
     tucson, yuma, rgv = (SECTORS.index(s) for s in ("tucson", "yuma", "rgv"))
     for group, weights in moved.items():
@@ -234,7 +234,7 @@ def test_a_sector_that_pulls_more_takes_a_larger_share_of_the_encounters():
     """The same seed and pressure, Tucson's route weight four times as high: more of Border Patrol's
     encounters are in Tucson (its share, and not only its count)."""
     def tucson_share(factor: float) -> float:
-        patterns = simulate(smc.with_draw(SYNTHETIC, {"route_weights.tucson": math.log(factor)}))
+        patterns = simulate(simulation.with_draw(SYNTHETIC, {"route_weights.tucson": math.log(factor)}))
         return float(patterns["sector_share_tucson"].mean())
 
     assert tucson_share(4.0) > 1.5 * tucson_share(1.0)
@@ -319,10 +319,10 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     fitted = load(str(out / "fit.toml"))
     base = load("historical").with_values({"run.scale": 1000})
     best = smc.point(posterior)
-    assert fitted.pressure.knots == smc.with_draw(base, best).pressure.knots
+    assert fitted.pressure.knots == simulation.with_draw(base, best).pressure.knots
     assert [k["date"] for k in fitted.pressure.knots] == [dt.date(2018, 11, 15)]
     assert fitted.behaviour.persistence == float(f"{best['behaviour.persistence']:.3g}")
-    assert fitted.geography.route_weights == smc.with_draw(base, best).geography.route_weights
+    assert fitted.geography.route_weights == simulation.with_draw(base, best).geography.route_weights
     meta = tomllib.loads((out / "fit.toml").read_text())["meta"]
     assert meta["data_window"] == "2018-10 .. 2018-12" and meta["pressure_every"] == 3 and meta["early_rejection"]
     assert "--out" not in meta["command"] and set(meta["uncertainty"]) == set(posterior.columns) - {"weight"}
