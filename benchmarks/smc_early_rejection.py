@@ -7,7 +7,7 @@ Usage: python benchmarks/smc_early_rejection.py [--first YYYY-MM] [--through YYY
 script makes the fit `borderflow calibrate --method smc` makes (the smooth pressure of every
 nationality group, behaviour and the sectors' multipliers, drawn jointly from the same priors) over a
 shorter window, in one process, twice from the same seed: with early rejection, then with every run
-carried to its end (`--no-early-rejection`). The first generation after the prior's sample is drawn
+carried to its end (the default). The first generation after the prior's sample is drawn
 from the prior in both, so both simulate the same draws and accept the same ones: there the two are
 compared like with like. Later generations differ, since the distance's scales come from the accepted
 runs with early rejection and from all runs without.

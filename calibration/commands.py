@@ -78,9 +78,9 @@ def add_commands(commands) -> None:
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
     cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
                      help="smc: most simulations in all (default 2000)")
-    cal.add_argument("--no-early-rejection", dest="early_rejection", action="store_false",
-                     help="smc: run every simulation to its end and scale the distance by all of them, instead of "
-                          "stopping one as soon as it cannot be accepted and scaling by the accepted ones")
+    cal.add_argument("--early-rejection", action="store_true",
+                     help="smc: stop a simulation as soon as it cannot be accepted, and scale the distance by the "
+                          "accepted ones (by default every simulation runs to its end and all of them scale it)")
     cal.add_argument("--dask", metavar="ADDRESS", help="run the simulations on the Dask scheduler at ADDRESS, or 'local' "
                                                        "for a LocalCluster of --workers processes")
     cal.add_argument("--resume", action="store_true",
@@ -134,8 +134,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
     if args.pressure_every is not None and args.method != "smc":
         raise UsageError("--pressure-every spaces the smooth pressure of ABC-SMC: give it with --method smc")
-    if not args.early_rejection and args.method != "smc":
-        raise UsageError("--no-early-rejection is a setting of ABC-SMC: give it with --method smc")
+    if args.early_rejection and args.method != "smc":
+        raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
     database, running = Path(args.out) / "smc.db", running_fit(args.out)
     if args.method == "smc" and not args.resume and (running / "smc.db").is_file():
         raise UsageError(f"an interrupted ABC-SMC run of {args.out} is in {running}: continue it with --resume, "

@@ -21,8 +21,8 @@ first were 4, 2, 2, 1 with the joint kernel (then no usable weight at all) and 6
 marginal ones.
 
 Weights: pyabc's AdaptivePNormDistance divides each statistic by its spread (median absolute
-deviation) across each generation's accepted simulations (all of them without early rejection: a run
-stopped early, `calibration.early_rejection`, has no later months), so every statistic is measured in
+deviation) across each generation's simulations, rejected ones included (the accepted ones only with early
+rejection, `calibration.early_rejection`: a run stopped early has no later months), so every statistic is measured in
 units of its own variability; on top come the fixed weights of `calibration.simulation.PATTERN_WEIGHTS`.
 Epsilon is pyabc's median of the last generation's distances.
 
@@ -161,7 +161,7 @@ def transition(keys):
 
 def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out: Path | str,
         population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
-        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0, early_rejection: bool = True,
+        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0, early_rejection: bool = False,
         log: Callable[[str], None] = print) -> dict:
     """ABC-SMC of `priors` (key -> `calibration.priors.Uniform` or `Normal`) against `obs` (a pattern
     table) over `window`.

@@ -89,9 +89,9 @@ def test_without_an_epsilon_yet_the_run_goes_to_the_end(fit):
     assert result.accepted and result.sum_stat == simulator({}) and model.stopped == 0
 
 
-def test_a_fit_stops_runs_early_unless_told_not_to(tmp_path, monkeypatch):
-    """`smc(early_rejection=False)` (the command's --no-early-rejection) runs every draw through the plain
-    simulator; by default every draw after the prior's goes through the early rejection."""
+def test_a_fit_stops_runs_early_only_when_told_to(tmp_path, monkeypatch):
+    """By default a fit runs every draw through the plain simulator; with `smc(early_rejection=True)` (the
+    command's --early-rejection) every draw after the prior's goes through the early rejection."""
     from calibration import early_rejection
 
     window = Window("2023-01", "2023-02")
@@ -101,10 +101,10 @@ def test_a_fit_stops_runs_early_unless_told_not_to(tmp_path, monkeypatch):
     real = early_rejection.EarlyRejection.accept
     monkeypatch.setattr(early_rejection.EarlyRejection, "accept", lambda self, *a: looked.append(1) or real(self, *a))
     plain = smc.smc(DATA, obs, window, priors, tmp_path / "plain", population=4, generations=2, max_simulations=40,
-                    early_rejection=False, log=lambda s: None)
+                    log=lambda s: None)
     assert plain["record"]["generations"] == 2 and not looked
     early = smc.smc(DATA, obs, window, priors, tmp_path / "early", population=4, generations=2, max_simulations=40,
-                    log=lambda s: None)
+                    early_rejection=True, log=lambda s: None)
     assert early["record"]["generations"] == 2 and len(looked) == early["record"]["simulations"] - 4  # the prior's 4: whole
 
 
