@@ -14,6 +14,9 @@ from experiments.errors import Stopped, UsageError, interrupted_code
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
+DISTANCE_SCALES = ("mad", "pcmad")
+"""`--distance-scale`: the names of `calibration.smc.SCALES` (spelt out: the parser loads no numerical library)."""
+
 
 def _month(text: str) -> str:
     if not MONTH.match(text):
@@ -78,6 +81,10 @@ def add_commands(commands) -> None:
     cal.add_argument("--generations", type=_positive, default=5, metavar="G", help="smc: most generations (default 5)")
     cal.add_argument("--max-simulations", type=_positive, default=2000, metavar="N",
                      help="smc: most simulations in all (default 2000)")
+    cal.add_argument("--distance-scale", choices=DISTANCE_SCALES, default="mad",
+                     help="smc: how each statistic's spread is measured in the distance: 'mad' (default), the median "
+                          "absolute deviation of a generation's simulations; 'pcmad', that plus their median absolute "
+                          "deviation from the observed value, so statistics the model keeps missing count less")
     cal.add_argument("--early-rejection", action="store_true",
                      help="smc: stop a simulation as soon as it cannot be accepted, and scale the distance by the "
                           "accepted ones (by default every simulation runs to its end and all of them scale it)")
@@ -134,6 +141,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
     if args.pressure_every is not None and args.method != "smc":
         raise UsageError("--pressure-every spaces the smooth pressure of ABC-SMC: give it with --method smc")
+    if args.distance_scale != "mad" and args.method != "smc":
+        raise UsageError("--distance-scale is a setting of ABC-SMC: give it with --method smc")
     if args.early_rejection and args.method != "smc":
         raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
     database, running = Path(args.out) / "smc.db", running_fit(args.out)
@@ -210,7 +219,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         try:
             result = smc(scenario, observed_patterns(), window, priors, running, population=args.population,
                          generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
-                         workers=args.workers, dask=args.dask, early_rejection=args.early_rejection,
+                         workers=args.workers, dask=args.dask, scale=args.distance_scale,
+                         early_rejection=args.early_rejection,
                          log=lambda s: print(s, file=sys.stderr))
         except BaseException as err:
             done = kept_generations(running / "smc.db")
@@ -232,7 +242,8 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
                       "drawn jointly; the point is the posterior median (the pressure's: each anchor's median log "
                       "level)",
             "population": args.population, "generations": args.generations, "max_simulations": args.max_simulations,
-            "scale": args.scale, "seed": args.seed, "pressure_every": every, "early_rejection": args.early_rejection,
+            "scale": args.scale, "seed": args.seed, "pressure_every": every, "distance_scale": args.distance_scale,
+            "early_rejection": args.early_rejection,
             "command": " ".join(["borderflow", *shown]),
             "simulations": rec["simulations"], "generations_run": rec["generations"],
             "acceptance_rate": round(rec["acceptance_rate"], 4),

@@ -106,6 +106,13 @@ def check_names(scenario: Scenario, keys: list[str]) -> None:
             raise ValueError(f"'{key}' is a constant level, but the smooth pressure's parameters set knots")
 
 
+SCALES = {
+    "mad": "the median absolute deviation of the generation's simulations (pyabc's `mad`)",
+    "pcmad": "that plus their median absolute deviation from the observed value, unless more than a third of the "
+             "statistics are over twice as far from it as they spread (pyabc's `pcmad`; Schälte et al. 2021)",
+}
+"""How the distance measures each statistic's spread, by name (the names are pyabc's functions)."""
+
 _fitting = False
 """True while `smc` runs: the worker processes pyabc forks then stop quietly on Ctrl-C or SIGTERM."""
 
@@ -161,7 +168,7 @@ def transition(keys):
 
 def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out: Path | str,
         population: int = 50, generations: int = 5, max_simulations: float = np.inf, min_epsilon: float = 0.0,
-        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0, early_rejection: bool = False,
+        seed: int = 1, workers: int = 1, dask: str | None = None, p: float = 1.0, scale: str = "mad", early_rejection: bool = False,
         log: Callable[[str], None] = print) -> dict:
     """ABC-SMC of `priors` (key -> `calibration.priors.Uniform` or `Normal`) against `obs` (a pattern
     table) over `window`.
@@ -172,16 +179,18 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
     reproducible: the same seed gives the same posterior. With `early_rejection` a simulation stops as
     soon as it cannot be accepted, and the distance's scales come from the accepted simulations
     (`calibration.early_rejection`); without, every simulation runs to the end and the scales come from
-    all of them.
+    all of them. `scale` is how a statistic's spread is measured (SCALES).
     Returns the posterior (parameters and weight), its summary and the run's record."""
     import pyabc
-    from pyabc.distance import AdaptivePNormDistance, mad
+    from pyabc import distance as distances
     from pyabc.epsilon import QuantileEpsilon
 
     from calibration.early_rejection import EarlyRejection
     from experiments.backends import Dask
 
     check_priors(scenario, priors)
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale '{scale}': choose one of {', '.join(SCALES)}")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     db = out / DATABASE
@@ -190,8 +199,9 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
         raise ValueError(f"no observed pattern in {window.first} .. {window.last}")
     keys = sorted(observed)
     prior = pyabc.Distribution(**{k: v.rv() for k, v in priors.items()})
-    distance = AdaptivePNormDistance(p=p, scale_function=mad, all_particles_for_scale=not early_rejection,
-                                     fixed_weights={k: series_weight(k.split(":")[0]) for k in keys})
+    distance = distances.AdaptivePNormDistance(p=p, scale_function=getattr(distances, scale),
+                                               all_particles_for_scale=not early_rejection,
+                                               fixed_weights={k: series_weight(k.split(":")[0]) for k in keys})
     simulator = Simulator(scenario, window, keys, seed)
     np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
     backend = Dask(dask, workers if workers > 1 else None) if dask else None

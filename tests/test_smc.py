@@ -282,6 +282,8 @@ def test_a_constant_level_cannot_go_with_the_smooth_pressure():
     (["calibrate", "--method", "smc", "--pressure-every", "a year", "--out", "x"], "expected a whole number of months"),
     (["calibrate", "--pressure-every", "6", "--out", "x"], "--pressure-every spaces the smooth pressure of ABC-SMC"),
     (["calibrate", "--early-rejection", "--out", "x"], "--early-rejection is a setting of ABC-SMC"),
+    (["calibrate", "--distance-scale", "pcmad", "--out", "x"], "--distance-scale is a setting of ABC-SMC"),
+    (["calibrate", "--method", "smc", "--distance-scale", "sd", "--out", "x"], "invalid choice: 'sd'"),
 ])
 def test_bad_smc_input_is_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -325,7 +327,7 @@ def test_calibrate_smc_writes_a_runnable_fit_the_posterior_its_record_and_the_da
     assert fitted.geography.route_weights == simulation.with_draw(base, best).geography.route_weights
     meta = tomllib.loads((out / "fit.toml").read_text())["meta"]
     assert meta["data_window"] == "2018-10 .. 2018-12" and meta["pressure_every"] == 3
-    assert meta["early_rejection"] is False
+    assert meta["early_rejection"] is False and meta["distance_scale"] == "mad"
     assert "--out" not in meta["command"] and set(meta["uncertainty"]) == set(posterior.columns) - {"weight"}
     assert smc.posterior_draws(out / "posterior.csv", historical_with_fit(out / "fit.toml"), 2)
     assert main(["run", "--scenario", str(out / "fit.toml"), "--days", "20", "--scale", "1000", "--quiet",
@@ -474,3 +476,26 @@ def test_a_fit_killed_before_its_run_was_recorded_starts_afresh_on_resume(tmp_pa
     code, _, err = cli(argv, capsys)
     assert code == 0, err
     assert pd.read_csv(tmp_path / "fit" / "smc.csv").iloc[0]["generations"] == 1 and not running.exists()
+
+
+def test_the_distance_scale_chosen_is_the_one_the_fit_uses(tmp_path, monkeypatch):
+    """Each of `--distance-scale`'s names is one of pyabc's scale functions, the one `smc(scale=...)` hands to
+    the adaptive distance; any other name is refused before anything runs."""
+    import pyabc.distance
+
+    from calibration.commands import DISTANCE_SCALES
+
+    assert DISTANCE_SCALES == tuple(smc.SCALES)
+    window = Window("2023-06", "2023-07")
+    obs = simulate(SYNTHETIC.with_values({"run.end": window.end}))
+    priors = {"behaviour.persistence": fit.PRIORS["behaviour.persistence"]}
+    for name in smc.SCALES:
+        called = []
+        real = getattr(pyabc.distance, name)
+        monkeypatch.setattr(pyabc.distance, name, lambda *a, real=real, **k: called.append(1) or real(*a, **k))
+        smc.smc(SYNTHETIC, obs, window, priors, tmp_path / name, population=3, generations=1, scale=name,
+                log=lambda s: None)
+        assert called, name
+    with pytest.raises(ValueError, match="unknown scale 'sd': choose one of mad, pcmad"):
+        smc.smc(SYNTHETIC, obs, window, priors, tmp_path / "sd", population=3, generations=1, scale="sd")
+    assert not (tmp_path / "sd").exists()
