@@ -1,4 +1,4 @@
-"""How the distance's scales cope with statistics the model cannot reach: `mad` against `pcmad`.
+"""How the distance's scales cope with statistics the model cannot reach: `mad`, `pcmad` and `cmad`.
 
 Usage: python benchmarks/smc_scales.py [--misfits M ...] [--population N] [--generations G] [--seed S]
 
@@ -7,7 +7,8 @@ generation's simulations. A statistic that no parameter moves and the model cann
 data, port encounters in months where the ports' capacities, an input, do not match them) has a small
 spread, so its weight is large, and the fit spends its acceptances on noise in it. pyabc's `pcmad`
 (Schälte et al. 2021) adds each statistic's median distance from the observed value to its spread, so
-such statistics count less (unless more than a third of them are off, when it keeps `mad`).
+such statistics count less (unless more than a third of them are off, when it keeps `mad`); `cmad` adds
+it always.
 
 The problem is `benchmarks/smc_proposal.py`'s (31 parameters with standard normal priors, the data
 showing 8 of them one by one with noise 0.3 and the rest only through their sum), plus M statistics
@@ -75,7 +76,7 @@ def fit(scale: str, misfits: int, population: int = 150, generations: int = 6, s
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--misfits", type=int, nargs="+", default=[0, 2, 4])
+    ap.add_argument("--misfits", type=int, nargs="+", default=[0, 2, 4, 20])
     ap.add_argument("--population", type=int, default=150)
     ap.add_argument("--generations", type=int, default=6)
     ap.add_argument("--seed", type=int, default=1)

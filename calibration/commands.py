@@ -14,7 +14,7 @@ from experiments.errors import Stopped, UsageError, interrupted_code
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
-DISTANCE_SCALES = ("mad", "pcmad")
+DISTANCE_SCALES = ("mad", "pcmad", "cmad")
 """`--distance-scale`: the names of `calibration.smc.SCALES` (spelt out: the parser loads no numerical library)."""
 
 
@@ -84,7 +84,8 @@ def add_commands(commands) -> None:
     cal.add_argument("--distance-scale", choices=DISTANCE_SCALES, default="mad",
                      help="smc: how each statistic's spread is measured in the distance: 'mad' (default), the median "
                           "absolute deviation of a generation's simulations; 'pcmad', that plus their median absolute "
-                          "deviation from the observed value, so statistics the model keeps missing count less")
+                          "deviation from the observed value, so statistics the model keeps missing count less, unless more than a "
+                          "third of them are off; 'cmad', that sum always")
     cal.add_argument("--early-rejection", action="store_true",
                      help="smc: stop a simulation as soon as it cannot be accepted, and scale the distance by the "
                           "accepted ones (by default every simulation runs to its end and all of them scale it)")

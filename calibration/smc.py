@@ -110,6 +110,7 @@ SCALES = {
     "mad": "the median absolute deviation of the generation's simulations (pyabc's `mad`)",
     "pcmad": "that plus their median absolute deviation from the observed value, unless more than a third of the "
              "statistics are over twice as far from it as they spread (pyabc's `pcmad`; Schälte et al. 2021)",
+    "cmad": "the same sum always, however many statistics are off (pyabc's `cmad`)",
 }
 """How the distance measures each statistic's spread, by name (the names are pyabc's functions)."""
 

@@ -496,6 +496,6 @@ def test_the_distance_scale_chosen_is_the_one_the_fit_uses(tmp_path, monkeypatch
         smc.smc(SYNTHETIC, obs, window, priors, tmp_path / name, population=3, generations=1, scale=name,
                 log=lambda s: None)
         assert called, name
-    with pytest.raises(ValueError, match="unknown scale 'sd': choose one of mad, pcmad"):
+    with pytest.raises(ValueError, match="unknown scale .sd.: choose one of mad, pcmad, cmad"):
         smc.smc(SYNTHETIC, obs, window, priors, tmp_path / "sd", population=3, generations=1, scale="sd")
     assert not (tmp_path / "sd").exists()
