@@ -45,9 +45,6 @@ class EarlyRejection(pyabc.Model):
     def sample(self, pars):
         return self.simulator(pars)
 
-    def summary_statistics(self, t, pars, sum_stat_calculator):
-        return pyabc.ModelResult(sum_stat=self.sample(pars))
-
     def accept(self, t, pars, sum_stat_calculator, distance_calculator, eps_calculator, acceptor, x_0):
         eps = eps_calculator(t)
         simulator, model = self.simulator, self.simulator.begin(pars)

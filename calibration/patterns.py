@@ -21,6 +21,13 @@ PATTERNS = (*LEVELS, *SHARES)
 TITLE42_MONTHS = ("2020-04", "2023-04")
 """Whole months under Title 42: its share is compared only there."""
 GROUPS_COMPARED = {"encounters_mx": ("mx",), "encounters_nca": ("nca",), "encounters_others": ("chnv", "other")}
+ENCOUNTER_COLUMNS = {
+    "encounters_usbp", "encounters_ofo", *(f"encounters_{g}" for groups in GROUPS_COMPARED.values() for g in groups),
+    *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in ("family_members", "uc")), "encounters_title42",
+    "repeat_encounters", "unique_encountered", "releases_usbp", "transfers_ice", *(f"encounters_usbp_{s}" for s in SECTORS),
+}
+"""The columns `pattern_table` reads for the encounter levels and every share (keep it beside the function):
+a table of just these, `date` and what `model.records.monthly` averages gives the same of them."""
 
 
 def pattern_table(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -22,10 +22,9 @@ import pandas as pd
 
 from calibration import sector_routes, smooth_pressure
 from calibration.fit import Window, _typed
-from calibration.patterns import pattern_table
+from calibration.patterns import ENCOUNTER_COLUMNS, pattern_table
 from model import records
 from model.border import SECTORS
-from model.params import GROUPS
 from model.scenario import Scenario
 
 LEVEL_FLOOR = 100.0
@@ -49,12 +48,9 @@ PATTERN_WEIGHTS = {
 }
 """How much each pattern counts in the distance, per month, shared among the series it groups."""
 
-READ = {"date", "encounters_usbp", "encounters_ofo", *(f"encounters_{g}" for g in GROUPS),
-        *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in ("family_members", "uc")), "encounters_title42",
-        "repeat_encounters", "unique_encountered", "releases_usbp", "transfers_ice",
-        *(f"encounters_usbp_{s}" for s in SECTORS), *records.LEVELS}
-"""The daily columns the statistics are made from (`calibration.patterns.pattern_table`), and the levels
-`model.records.monthly` averages."""
+READ = {"date", *ENCOUNTER_COLUMNS, *records.LEVELS}
+"""The daily columns the statistics are made from, and the levels `model.records.monthly` averages.
+"""
 
 def series_weight(series: str) -> float:
     for group, weight in PATTERN_WEIGHTS.items():

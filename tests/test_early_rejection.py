@@ -112,3 +112,15 @@ def smc_priors():
     from calibration import fit as inversion
 
     return inversion.PRIORS
+
+
+def test_the_statistics_made_from_the_columns_they_read_are_those_of_the_whole_table(fit):
+    """`Simulator.summary` takes the month's sums of `calibration.patterns.ENCOUNTER_COLUMNS` only: the same
+    statistics as from every column (a column the patterns came to read and the set missed would differ)."""
+    from calibration.patterns import pattern_table
+    from model.records import monthly
+
+    _, simulator, _ = fit
+    daily = BorderModel(simulator.scenario_for({})).run()
+    whole = simulation.statistics(pattern_table(monthly(daily)), simulator.months)
+    assert simulator.summary(daily) == {k: whole[k] for k in simulator.keys}
