@@ -95,7 +95,7 @@ def circumstances(m, d: Deciders) -> Circumstances:
     beh = m.beh
     catch, danger = best_evasion(m, d.city, d.risk)
     port_open, appointments = open_to_kind(m.levers)
-    port_wait = np.array([p.expected_wait() for p in m.ports])
+    port_wait = m.port_wait
     return Circumstances(
         danger_here=m.city_danger[d.city], evade_catch=catch, evade_danger=danger,
         day_cost=beh.wait_cost * (1.0 + np.asarray(m.crowding)[d.city]),

@@ -136,7 +136,7 @@ class OriginCommunities(Agent):
         m, levers, beh = self.model, self.model.levers, self.model.beh
         shares = m.route_shares[self.g]  # (class, city)
         catch, danger = best_evasion(m, self.cities, 1.0)  # from each city, at middling risk
-        port_wait = np.array([p.expected_wait() for p in m.ports])
+        port_wait = m.port_wait
         port_open, appointments = open_to_kind(levers)
         # Averages over each class's cities (`dot`: the same matrix-vector product as `@`, for less overhead).
         at = Circumstances(danger_here=shares.dot(m.city_danger), evade_catch=shares.dot(catch),
@@ -364,8 +364,8 @@ class HomePeople:
         self.free: list[int] = []
         self.top = 0
         self.claim, self.risk, self.patience = (np.zeros(capacity) for _ in range(3))
-        self.adults, self.children = (np.zeros(capacity, dtype=np.intp) for _ in range(2))
-        self.size: list[int] = []  # people in each row's unit, for counting a few at a time
+        self.adults, self.children, self.size = (np.zeros(capacity, dtype=np.intp) for _ in range(3))
+        # `size`: people in each row's unit (adults and children), for counting the people in some rows
 
     def add(self, claim, risk, patience, adults, children) -> np.ndarray:
         """Rows for new people with these traits."""
@@ -375,17 +375,13 @@ class HomePeople:
         fresh = n - len(reused)
         if self.top + fresh > len(self.claim):
             capacity = max(self.top + fresh, 2 * len(self.claim))
-            for name in ("claim", "risk", "patience", "adults", "children"):
+            for name in ("claim", "risk", "patience", "adults", "children", "size"):
                 old = getattr(self, name)
                 setattr(self, name, np.concatenate([old, np.zeros(capacity - len(old), dtype=old.dtype)]))
         rows = np.concatenate([np.array(reused, dtype=np.intp), np.arange(self.top, self.top + fresh)])
         self.top += fresh
         self.claim[rows], self.risk[rows], self.patience[rows] = claim, risk, patience
-        self.adults[rows], self.children[rows] = adults, children
-        size = self.size
-        size.extend([0] * fresh)
-        for row, people in zip(rows.tolist(), (adults + children).tolist(), strict=True):
-            size[row] = people
+        self.adults[rows], self.children[rows], self.size[rows] = adults, children, adults + children
         return rows
 
     def traits(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -393,8 +389,7 @@ class HomePeople:
 
     def count(self, rows: list[int]) -> int:
         """People in these units: single adults, children, or a family's members."""
-        size = self.size
-        return sum(size[row] for row in rows)
+        return int(self.size[rows].sum())
 
     def release(self, rows: list[int]) -> None:
         self.free.extend(rows)

@@ -17,6 +17,10 @@ from model.border import SECTORS
 from model.params import GROUPS, KINDS
 from model.policy import BELIEF_OPTIONS, OPTIONS
 
+BELIEF_INDEX = np.array(BELIEF_OPTIONS, dtype=np.intp)
+"""Where the options travellers hold beliefs about lie along the reports' option axis."""
+
+
 class Information:
     def __init__(self, lag_days: int, halflife_days: float, prior_weight: float):
         self.prior_weight = prior_weight
@@ -73,12 +77,10 @@ class Information:
         and belief option, each shrunk to the rules' outlook: `outlook` is the rules' (group, kind,
         claims, belief option, enter/far) array; the result is (group, kind, claims, 6), each row
         (enter, far) for surrender, port and appointment."""
-        idx = list(BELIEF_OPTIONS)
-        w = self.prior_weight
-        n = self.trials[:, :, None, idx] + w
-        enter = (self.enter[:, :, None, idx] + w * outlook[..., 0]) / n
-        far = (self.far[:, :, None, idx] + w * outlook[..., 1]) / n
-        return np.stack([enter, far], axis=-1).reshape(*outlook.shape[:3], 6)
+        w, held = self.prior_weight, BELIEF_INDEX
+        n = (self.trials.take(held, axis=2) + w)[:, :, None, :, None]
+        heard = np.stack([self.enter.take(held, axis=2), self.far.take(held, axis=2)], axis=-1)[:, :, None]
+        return ((heard + w * outlook) / n).reshape(*outlook.shape[:3], 6)
 
     def catch_rate(self, sector: int, prior: float) -> float:
         """Shared estimate of the chance an evader is caught in a sector."""

@@ -38,6 +38,10 @@ from model.timeline import Timeline
 
 DECIDING = np.isin(np.arange(len(State)), (State.STAGING, State.AFTER_EXPULSION, State.WAITING_APPOINTMENT))
 """By state: who decides in a border city when the day comes (those picked up by Mexico that day do not)."""
+EMPTY_ROW = dict.fromkeys(COLUMNS, 0.0)
+"""A day's row before anything is counted (copied each day: cheaper than building it)."""
+PEOPLE_COLUMNS = [f"people_{s.name.lower()}" for s in State]
+"""The census's columns, in `State` order."""
 
 
 class BorderModel(Model):
@@ -228,9 +232,11 @@ class BorderModel(Model):
                                       np.full(len(holders), NONE), appointment=True)
 
     def record(self) -> None:
-        today, census = self.today, self.census.people
+        """The day's row: today's flows, the census's stocks at the day's end, the rules' levels."""
+        today, census = self.today, self.census.people.tolist()
         levers = self.levers
-        row = {"date": self.date.isoformat(), **{c: 0.0 for c in COLUMNS if c != "date"}}
+        row = EMPTY_ROW.copy()
+        row["date"] = self.date.isoformat()
         row.update(today)
         self.counted_series.append(today["counted_encounters"])
         window = self.counted_series[-levers.closure.window_days:]
@@ -241,13 +247,12 @@ class BorderModel(Model):
         row["mpp_active"] = int(levers.mpp.active)
         row["appointments_active"] = int(levers.appointments.active)
         row["bp_agents"] = sum(s.agents for s in self.sectors)
-        for s in State:
-            row[f"people_{s.name.lower()}"] = int(census[s])
-        row["waiting_mexico"] = int(sum(census[s] for s in WAITING_IN_MEXICO))
-        row["waiting_appointment"] = int(census[State.WAITING_APPOINTMENT])
-        row["waiting_mpp"] = int(census[State.MPP])
-        row["waiting_after_expulsion"] = int(census[State.AFTER_EXPULSION])
-        row["custody"] = int(census[State.IN_CUSTODY])
+        row.update(zip(PEOPLE_COLUMNS, census))
+        row["waiting_mexico"] = sum(census[s] for s in WAITING_IN_MEXICO)
+        row["waiting_appointment"] = census[State.WAITING_APPOINTMENT]
+        row["waiting_mpp"] = census[State.MPP]
+        row["waiting_after_expulsion"] = census[State.AFTER_EXPULSION]
+        row["custody"] = census[State.IN_CUSTODY]
         row["court_backlog"] = self.courts.backlog
         self.rows.append(row)
         for s in self.sectors:
@@ -268,6 +273,7 @@ class BorderModel(Model):
         if self.outlook is not self._outlook_read:
             self.outlook_array, self._outlook_read = outlook_array(self.outlook), self.outlook
         self.shared = self.info.shared_beliefs(self.outlook_array)
+        self.port_wait = np.array([port.expected_wait() for port in self.ports])  # the lines as they stand this morning
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
         # Each group's pull of each city: its sector's weight shared among the sector's cities, less
