@@ -112,10 +112,13 @@ def scenario_document(scenario: Scenario, summary: pd.DataFrame, window: fit.Win
         "uncertainty": {row.parameter: [round(row.q05, 4), round(row.q95, 4)] for row in summary.itertuples()},
     }}
     fitted = {row.parameter for row in summary.itertuples() if not smooth_pressure.is_key(row.parameter)}
-    for section in FITTED_SECTIONS:
+    # A table's entry (section.field.entry) is written as its whole table.
+    where = {key: ("geography", "route_weights") if sector_routes.is_key(key) else tuple(key.split(".")[:2])
+             for key in fitted}
+    for section in dict.fromkeys([*FITTED_SECTIONS, *(sec for sec, _ in where.values())]):
         values = {}
         for key in fitted:
-            sec, name = ("geography", "route_weights") if sector_routes.is_key(key) else key.split(".")
+            sec, name = where[key]
             if sec == section:
                 values[name] = getattr(scenario.sections[sec], name)
         if section == "pressure":

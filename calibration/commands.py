@@ -50,6 +50,21 @@ def _every(text: str) -> int:
     return value
 
 
+def _prior(text: str) -> tuple[str, float, float]:
+    """`--prior KEY=LO:HI`: a parameter and the bounds of its uniform prior."""
+    key, eq, bounds = text.partition("=")
+    lo, colon, hi = bounds.partition(":")
+    try:
+        lo, hi = float(lo), float(hi)
+    except ValueError:
+        lo = hi = math.nan
+    if not (eq and colon and key and math.isfinite(lo) and math.isfinite(hi)):
+        raise argparse.ArgumentTypeError(f"expected KEY=LO:HI (a uniform prior from LO to HI), got '{text}'")
+    if lo >= hi:
+        raise argparse.ArgumentTypeError(f"{key}: LO must be below HI, got {lo:g}:{hi:g}")
+    return key, lo, hi
+
+
 def add_commands(commands) -> None:
     from calibration.smooth_pressure import EVERY
 
@@ -89,6 +104,14 @@ def add_commands(commands) -> None:
     cal.add_argument("--early-rejection", action="store_true",
                      help="smc: stop a simulation as soon as it cannot be accepted, and scale the distance by the "
                           "accepted ones (by default every simulation runs to its end and all of them scale it)")
+    cal.add_argument("--prior", type=_prior, action="append", default=[], metavar="KEY=LO:HI",
+                     help="smc: fit this numeric scenario value too, or with this prior instead of its default one: "
+                          "uniform from LO to HI, within the value's valid range; an entry of a table as "
+                          "section.field.entry (e.g. pressure.claim_mean.mx=0.02:0.5); repeatable")
+    cal.add_argument("--hold", action="append", default=[], metavar="KEY",
+                     help="smc: leave out one of the parameters fitted by default (behaviour, "
+                          "border_patrol.apprehension, route_weights.SECTOR, or route_weights for every sector): it "
+                          "keeps the starting point's value; repeatable")
     cal.add_argument("--dask", metavar="ADDRESS", help="run the simulations on the Dask scheduler at ADDRESS, or 'local' "
                                                        "for a LocalCluster of --workers processes")
     cal.add_argument("--resume", action="store_true",
@@ -146,22 +169,25 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--distance-scale is a setting of ABC-SMC: give it with --method smc")
     if args.early_rejection and args.method != "smc":
         raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
+    if (args.prior or args.hold) and args.method != "smc":
+        raise UsageError(f"{'--prior' if args.prior else '--hold'} chooses what ABC-SMC fits: give it with --method smc")
     database, running = Path(args.out) / "smc.db", running_fit(args.out)
     if args.method == "smc" and not args.resume and (running / "smc.db").is_file():
         raise UsageError(f"an interrupted ABC-SMC run of {args.out} is in {running}: continue it with --resume, "
                          f"or delete that directory to start over")
     if args.resume and not database.is_file() and not (running / "smc.db").is_file():
         raise UsageError(f"--resume: {args.out} holds no smc.db to continue; leave --resume out to start a run")
+    window = fit.Window(FIRST_MONTH, args.through)
+    base = starting_point(args.through)
+    priors = _smc_priors(args, base, window) if args.method == "smc" else None  # refused before anything is written
     try:
         staging = Staging(args.out, SMC_OUTPUTS if args.method == "smc" else FIT_OUTPUTS)
     except OutputError as err:
         raise UsageError(err) from None
-    window = fit.Window(FIRST_MONTH, args.through)
-    base = starting_point(args.through)
     shown = [a for i, a in enumerate(argv) if a != "--out" and (i == 0 or argv[i - 1] != "--out")
              and not a.startswith("--out=")]  # the fit must not carry a path of the machine it was made on
     if args.method == "smc":
-        return _calibrate_smc(args, staging, window, base, database if args.resume else None, running, shown)
+        return _calibrate_smc(args, staging, window, base, priors, database if args.resume else None, running, shown)
     settings = {"samples": args.samples, "rounds": args.rounds, "scale": args.scale, "seed": args.seed,
                 "command": " ".join(["borderflow", *shown])}
     with staging:
@@ -186,15 +212,57 @@ def running_fit(out: str) -> Path:
     return out.with_name(f"{out.name}.smc-running")
 
 
-def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path | None, running: Path,
-                   shown: list[str]) -> int:
+def user_stop(record) -> bool:
+    """Whether a log record carries a Ctrl-C or a SIGTERM (`Terminated`) as its exception."""
+    return bool(record.exc_info) and isinstance(record.exc_info[1], KeyboardInterrupt)
+
+
+def quiet_user_stops(logger) -> None:
+    """A Ctrl-C or a SIGTERM can land while SQLAlchemy (under pyabc's database) closes a connection: it
+    logs the interruption with its traceback, then lets it go on, and the command reports the stop in
+    one line. So `logger`'s records of a user's stop are dropped; all its others still show (on
+    standard error, as they would without this). Once per logger."""
+    import logging
+
+    if any(getattr(h, "drops_user_stops", False) for h in logger.handlers):
+        return
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.addFilter(lambda record: not user_stop(record))
+    handler.drops_user_stops = True
+    logger.addHandler(handler)
+    logger.propagate = False
+
+
+def _smc_priors(args: argparse.Namespace, base, window) -> dict:
+    """The priors of an ABC-SMC fit: the defaults, less --hold, with --prior (`calibration.smc.choose_priors`)."""
+    from calibration.priors import Uniform
+    from calibration.smc import check_priors, choose_priors, default_priors
+    from calibration.smooth_pressure import EVERY
+
+    scenario = base.with_values({"run.scale": args.scale})
+    added = {}
+    for key, lo, hi in args.prior:
+        if key in added:
+            raise UsageError(f"--prior {key} is given twice")
+        added[key] = Uniform(lo, hi, "--prior")
+    try:
+        priors = choose_priors(default_priors(scenario, window, args.pressure_every or EVERY), added, args.hold)
+        check_priors(scenario, priors)
+    except ValueError as err:
+        raise UsageError(err) from None
+    return priors
+
+
+def _calibrate_smc(args: argparse.Namespace, staging, window, base, priors: dict, resume: Path | None,
+                   running: Path, shown: list[str]) -> int:
     import importlib
     import logging
     import shutil
 
     import pandas as pd
 
-    from calibration import fit, sector_routes, smooth_pressure
+    from calibration import fit, smooth_pressure
     from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
     from calibration.simulation import derived, with_draw
@@ -206,6 +274,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         importlib.import_module("pyabc")  # first: it sets its logger to INFO when imported
 
         logging.getLogger("ABC").setLevel(logging.WARNING)  # its per-generation lines: the command says its own
+    quiet_user_stops(logging.getLogger("sqlalchemy"))
     with staging:
         # The run goes on in its running directory (from a copy of DIR's database when resumed, unless
         # an interrupted run is there to go on from): DIR stays whole until the longer run replaces it.
@@ -215,8 +284,6 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
             shutil.copyfile(resume, running / "smc.db")
         before = kept_generations(running / "smc.db")
         # A Dask scheduler that cannot be reached is a BackendError: one line, exit 2, nothing written.
-        priors = {**smooth_pressure.priors(scenario, window, every), **fit.PRIORS,  # drawn jointly
-                  **sector_routes.priors()}
         try:
             result = smc(scenario, observed_patterns(), window, priors, running, population=args.population,
                          generations=args.generations, max_simulations=args.max_simulations, seed=args.seed,
@@ -239,9 +306,10 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, resume: Path
         fitted = with_draw(scenario, {**best, **fit.fitted_values(behaviour, scenario)})
         write_fit(scenario_document(fitted, summary, window, {
             "method": "ABC-SMC (pyabc): a smooth pressure a nationality group (a random walk of its log level through "
-                      f"anchors every {every} months), a multiplier of each sector's route weights and behaviour "
-                      "drawn jointly; the point is the posterior median (the pressure's: each anchor's median log "
-                      "level)",
+                      f"anchors every {every} months) and the parameters of fitted.csv (by default behaviour and a "
+                      "multiplier of each sector's route weights) drawn jointly; the point is the posterior median "
+                      "(the pressure's: each anchor's median log level)",
+            "held": list(args.hold), "added_priors": [f"{k}={lo:g}:{hi:g}" for k, lo, hi in args.prior],
             "population": args.population, "generations": args.generations, "max_simulations": args.max_simulations,
             "scale": args.scale, "seed": args.seed, "pressure_every": every, "distance_scale": args.distance_scale,
             "early_rejection": args.early_rejection,

@@ -305,8 +305,12 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
 
 
 def _typed(scenario: Scenario, key: str, value: float):
-    section, name = key.split(".")
+    """`value` as the scenario holds the parameter `key` (section.field, or section.field.entry of a
+    table): a whole number where it is one."""
+    section, name, *entry = key.split(".", 2)
     current = getattr(scenario.sections[section], name)
+    if entry:
+        current = current[entry[0]]
     return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value)
 
 

@@ -40,10 +40,13 @@ import numpy as np
 import pandas as pd
 
 from calibration import sector_routes, smooth_pressure
-from calibration.fit import Window
+from calibration.fit import PRIORS, Window, _typed
+from calibration.priors import Uniform
 from calibration.simulation import Simulator, derived, observed_statistics, series_weight
 from experiments.errors import ExperimentError
+from model.params import GROUPS
 from model.scenario import Scenario
+from model.values import ScenarioError
 
 DATABASE = "smc.db"
 """The pyabc database's file name in the output folder."""
@@ -76,33 +79,89 @@ def posterior_draws(path: Path | str, scenario: Scenario, draws: int, seed: int 
     return [dict(zip(names, values[r].tolist(), strict=True)) for r in rows]
 
 
+def default_priors(scenario: Scenario, window: Window, every: int) -> dict:
+    """What `calibrate --method smc` fits unless told otherwise: the smooth pressure (anchors `every`
+    months apart), the behaviour of `calibration.fit.PRIORS` and a multiplier of each sector's route weights."""
+    return {**smooth_pressure.priors(scenario, window, every), **PRIORS, **sector_routes.priors()}
+
+
+EVERY_SECTOR = "route_weights"
+"""What `choose_priors` takes for every sector's multiplier at once."""
+
+
+def choose_priors(priors: dict, added: dict, held: list[str]) -> dict:
+    """`priors` (the defaults) without the `held` ones, which keep the starting point's values
+    (`EVERY_SECTOR` for every sector's multiplier), and with the `added` ones, new or in place of a
+    default: so an analyst can fit a number the defaults leave alone (a claim mean, the noise of
+    choices) or hold one the data cannot tell. The smooth pressure follows from its anchors and is not
+    chosen one key at a time. ValueError, one line, for a key that cannot be held or added."""
+    out = dict(priors)
+    for key in held:
+        keys = [k for k in priors if sector_routes.is_key(k)] if key == EVERY_SECTOR else [key]
+        if smooth_pressure.is_key(key) or not all(k in priors for k in keys):
+            kept = [k for k in priors if not smooth_pressure.is_key(k) and not sector_routes.is_key(k)]
+            raise ValueError(f"--hold {key}: not one of the parameters fitted by default besides the smooth pressure: "
+                             f"{', '.join(kept)}, route_weights.SECTOR, or {EVERY_SECTOR} for every sector")
+        for k in keys:
+            out.pop(k)
+    for key, prior in added.items():
+        if smooth_pressure.is_key(key):
+            raise ValueError(f"--prior {key}: the smooth pressure's priors follow from its anchors (--pressure-every)")
+        holding = key if key in held else EVERY_SECTOR if sector_routes.is_key(key) and EVERY_SECTOR in held else None
+        if holding:
+            raise ValueError(f"--prior {key} and --hold {holding}: a parameter is either fitted or held")
+        out[key] = prior
+    return out
+
+
 def check_priors(scenario: Scenario, priors: dict) -> None:
-    """Every key a parameter the fit can draw (`check_names`), every prior a proper one."""
+    """Every key a parameter the fit can draw (`check_names`), every prior a proper one, and the prior
+    of a scenario value within the value's valid range (so uniform: a normal one's draws could leave it)."""
     check_names(scenario, list(priors))
     for key, prior in priors.items():
         problem = prior.problem()
         if problem:
             raise ValueError(f"the prior of '{key}' is wrong: {problem}")
+        if derived(key):
+            continue
+        if not isinstance(prior, Uniform):
+            raise ValueError(f"the prior of '{key}' is {prior.describe()}, whose draws could leave the value's "
+                             f"valid range: give it a uniform one")
+        for bound in prior.range:
+            try:
+                scenario.with_values({key: _typed(scenario, key, bound)})
+            except ScenarioError as err:
+                raise ValueError(f"the prior of '{key}' reaches outside the value's valid range: {err}") from None
 
 
 def check_names(scenario: Scenario, keys: list[str]) -> None:
-    """Every key a numeric scenario value, a parameter of the smooth pressure (one path a group, on
-    common anchors) or a sector's multiplier of the route weights; a constant pressure level only where nothing sets knots (knots override the
-    constant levels): neither the scenario nor the smooth pressure. ValueError, one line, if not."""
+    """Every key a numeric scenario value (or a number in a table: section.field.entry) that no timeline
+    event sets, a parameter of the smooth pressure (one path a group, on common anchors) or a sector's
+    multiplier of the route weights; a constant pressure level only where nothing sets knots (knots
+    override the constant levels): neither the scenario nor the smooth pressure. ValueError, one line,
+    if not."""
     walk = smooth_pressure.parse(keys)
     sector_routes.check(keys)
     for key in keys:
         if derived(key):
             continue
-        section, _, name = key.partition(".")
+        section, _, rest = key.partition(".")
+        name, _, entry = rest.partition(".")
+        entry = [entry] if entry else []
         if section not in scenario.sections or not hasattr(scenario.sections[section], name):
             raise ValueError(f"unknown parameter '{key}'")
         value = getattr(scenario.sections[section], name)
+        if entry:  # one entry of a table by group (or by kind), e.g. pressure.claim_mean.mx
+            if not isinstance(value, dict) or entry[0] not in value:
+                raise ValueError(f"unknown parameter '{key}'")
+            value = value[entry[0]]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"parameter '{key}' is not a number")
-        if section == "pressure" and scenario.pressure.knots:
+        if any(name in event.changes.get(section, {}) for event in scenario.timeline):
+            raise ValueError(f"'{key}' is a lever the scenario's timeline sets on its dates: a fit cannot draw it")
+        if section == "pressure" and name in GROUPS and scenario.pressure.knots:
             raise ValueError(f"'{key}' is a constant level, but the scenario's pressure follows knots")
-        if section == "pressure" and walk:
+        if section == "pressure" and name in GROUPS and walk:
             raise ValueError(f"'{key}' is a constant level, but the smooth pressure's parameters set knots")
 
 
