@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from calibration import fit, sector_routes, simulation, smc, smooth_pressure
+from calibration.calibrate import historical_with_fit
 from calibration.commands import quiet_user_stops
 from calibration.priors import Normal, Uniform
 from experiments.errors import Terminated
@@ -128,6 +129,10 @@ def test_a_fit_with_chosen_priors_draws_them_and_writes_them(tmp_path, capsys):
     assert meta["held"] == ["route_weights", "behaviour.send_child_cost"]
     assert meta["added_priors"] == ["pressure.claim_mean.mx=0.02:0.5", "behaviour.choice_noise=0.02:0.5"]
     assert "--prior pressure.claim_mean.mx=0.02:0.5" in meta["command"]
+    # `validate --posterior` draws from it: every draw a scenario with its own claim mean.
+    draws = smc.posterior_draws(out / "posterior.csv", historical_with_fit(out / "fit.toml"), 3)
+    assert {d["pressure.claim_mean.mx"] for d in draws} <= set(posterior["pressure.claim_mean.mx"])
+    assert simulation.with_draw(fitted, draws[0]).pressure.claim_mean["mx"] == draws[0]["pressure.claim_mean.mx"]
 
 
 def test_a_users_stop_is_not_logged_with_its_traceback_by_the_database_layer(capsys):
