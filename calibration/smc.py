@@ -114,6 +114,22 @@ def choose_priors(priors: dict, added: dict, held: list[str]) -> dict:
     return out
 
 
+def described(priors: dict) -> dict[str, str]:
+    """Each prior in words, as a run's database records them: a resumed run must draw from the same."""
+    return {key: prior.describe() for key, prior in priors.items()}
+
+
+def recorded_priors(history) -> dict[str, str] | None:
+    """The priors a run's database records (`described`), or None for a database that records none."""
+    import ast
+
+    try:
+        options = ast.literal_eval(history.get_abc().json_parameters)
+    except (ValueError, SyntaxError):
+        return None
+    return options.get("priors") if isinstance(options, dict) else None
+
+
 def check_priors(scenario: Scenario, priors: dict) -> None:
     """Every key a parameter the fit can draw (`check_names`), every prior a proper one, and the prior
     of a scenario value within the value's valid range (so uniform: a normal one's draws could leave it)."""
@@ -280,10 +296,14 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
                 odd = sorted(drawn ^ set(priors))[0]
                 raise ExperimentError(f"the run in {DATABASE} fits other parameters ('{odd}' is in one set, not "
                                       f"the other): continue it with the settings it was made with")
+            made, now = recorded_priors(history), described(priors)
+            for key in sorted(k for k in now if made is not None and made.get(k) != now[k]):
+                raise ExperimentError(f"the run in {DATABASE} draws '{key}' from {made.get(key)}, not {now[key]}: "
+                                      f"continue it with the settings it was made with")
             log(f"continuing the run in {DATABASE} after generation {history.max_t}")
         else:
             db.unlink(missing_ok=True)
-            history = abc.new(url, observed)
+            history = abc.new(url, observed, meta_info={"priors": described(priors)})
             log(f"{len(priors)} parameters, {len(keys)} statistics: {population} simulations from the prior first")
         report_generations(history, log)
         left = generations - (history.max_t + 1)

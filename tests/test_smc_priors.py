@@ -151,3 +151,20 @@ def test_a_users_stop_is_not_logged_with_its_traceback_by_the_database_layer(cap
     finally:
         logger.handlers.clear()
         logger.propagate = True
+
+
+def test_a_run_resumed_with_another_prior_is_refused_and_its_files_are_kept(tmp_path, capsys):
+    from experiments.cli import main
+
+    out = tmp_path / "fit"
+    argv = ["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+            "--generations", "1", "--max-simulations", "5", "--pressure-every", "3", "--hold", "route_weights",
+            "--prior", "behaviour.choice_noise=0.02:0.5"]
+    assert main([*argv, "--out", str(out)]) == 0
+    record = (out / "smc.csv").read_text()
+    capsys.readouterr()
+    wider = [*argv[:-1], "behaviour.choice_noise=0.02:0.9", "--generations", "2", "--resume", "--out", str(out)]
+    code, _, err = cli(wider, capsys)
+    assert_one_line_error(code, err, "the run in smc.db draws 'behaviour.choice_noise' from uniform(0.02, 0.5), "
+                                     "not uniform(0.02, 0.9): continue it with the settings it was made with")
+    assert (out / "smc.csv").read_text() == record
