@@ -118,7 +118,10 @@ def add_commands(commands) -> None:
                      help="smc: continue the run in DIR/smc.db, made with the same settings, to --generations "
                           "and --max-simulations in all, instead of starting over; DIR is replaced by the "
                           "longer run when it ends")
-    cal.add_argument("--out", required=True, metavar="DIR", help="output directory (written atomically)")
+    cal.add_argument("--show-priors", action="store_true",
+                     help="smc: print the parameters the fit would draw (after --hold and --prior), each with its "
+                          "prior, and stop; no --out needed")
+    cal.add_argument("--out", metavar="DIR", help="output directory (written atomically); required but with --show-priors")
     cal.set_defaults(handler=cmd_calibrate)
 
     val = commands.add_parser(
@@ -161,6 +164,10 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     from calibration.calibrate import calibrate, fit_document, starting_point, write_fit
     from experiments.output import OutputError, Staging
 
+    if args.show_priors and args.method != "smc":
+        raise UsageError("--show-priors shows what ABC-SMC fits: give it with --method smc")
+    if args.out is None and not args.show_priors:
+        raise UsageError("the following arguments are required: --out")
     if args.resume and args.method != "smc":
         raise UsageError("--resume continues an ABC-SMC run: give it with --method smc")
     if args.pressure_every is not None and args.method != "smc":
@@ -171,6 +178,14 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
     if (args.prior or args.hold) and args.method != "smc":
         raise UsageError(f"{'--prior' if args.prior else '--hold'} chooses what ABC-SMC fits: give it with --method smc")
+    if args.show_priors:
+        window = fit.Window(FIRST_MONTH, args.through)
+        priors = _smc_priors(args, starting_point(args.through), window)
+        width = max(len(key) for key in priors)
+        for key, prior in priors.items():
+            print(f"{key:<{width}}  {prior.describe():<24}  {prior.what}")
+        print(f"{len(priors)} parameters, fitted on {window.first} .. {window.last}")
+        return 0
     database, running = Path(args.out) / "smc.db", running_fit(args.out)
     if args.method == "smc" and not args.resume and (running / "smc.db").is_file():
         raise UsageError(f"an interrupted ABC-SMC run of {args.out} is in {running}: continue it with --resume, "
@@ -234,6 +249,23 @@ def quiet_user_stops(logger) -> None:
     logger.propagate = False
 
 
+def _what(key: str) -> str:
+    """What a --prior's parameter is, from its scenario field's doc (empty for a key that names none:
+    the fit's checks refuse it in one line)."""
+    from calibration import sector_routes
+    from model.values import ScenarioError, parameter, split_key
+
+    if sector_routes.is_key(key):
+        default = sector_routes.priors().get(key)
+        return default.what if default else ""
+    try:
+        section, name, entry = split_key(key)
+    except ScenarioError:
+        return ""
+    doc = parameter(section, name).metadata.get("doc") or ""
+    return f"{doc}, for {entry}" if entry else doc
+
+
 def _smc_priors(args: argparse.Namespace, base, window) -> dict:
     """The priors of an ABC-SMC fit: the defaults, less --hold, with --prior (`calibration.smc.choose_priors`)."""
     from calibration.priors import Uniform
@@ -245,7 +277,7 @@ def _smc_priors(args: argparse.Namespace, base, window) -> dict:
     for key, lo, hi in args.prior:
         if key in added:
             raise UsageError(f"--prior {key} is given twice")
-        added[key] = Uniform(lo, hi, "--prior")
+        added[key] = Uniform(lo, hi, _what(key))
     try:
         priors = choose_priors(default_priors(scenario, window, args.pressure_every or EVERY), added, args.hold)
         check_priors(scenario, priors)

@@ -168,3 +168,34 @@ def test_a_run_resumed_with_another_prior_is_refused_and_its_files_are_kept(tmp_
     assert_one_line_error(code, err, "the run in smc.db draws 'behaviour.choice_noise' from uniform(0.02, 0.5), "
                                      "not uniform(0.02, 0.9): continue it with the settings it was made with")
     assert (out / "smc.csv").read_text() == record
+
+
+def test_show_priors_prints_what_the_fit_would_draw_and_writes_nothing(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli(["calibrate", "--method", "smc", "--show-priors", "--through", "2019-06", "--pressure-every", "3",
+                        "--hold", "route_weights.tucson", "--prior", "pressure.claim_mean.mx=0.02:0.6",
+                        "--prior", "route_weights.yuma=-1:1"], capsys)
+    assert code == 0 and not any(tmp_path.iterdir())
+    lines = out.strip().splitlines()
+    chosen = smc.choose_priors(smc.default_priors(load("historical"), fit.Window("2018-10", "2019-06"), 3),
+                               {"pressure.claim_mean.mx": Uniform(0.02, 0.6), "route_weights.yuma": Uniform(-1, 1)},
+                               ["route_weights.tucson"])
+    assert [line.split()[0] for line in lines[:-1]] == list(chosen)
+    assert lines[-1] == f"{len(chosen)} parameters, fitted on 2018-10 .. 2019-06"
+    shown = {line.split()[0]: line for line in lines[:-1]}
+    assert "uniform(0.02, 0.6)" in shown["pressure.claim_mean.mx"]
+    assert shown["pressure.claim_mean.mx"].endswith("mean strength of a protection claim (Beta distributed), for mx")
+    assert "uniform(-1, 1)" in shown["route_weights.yuma"] and "yuma" in shown["route_weights.yuma"].split("  ")[-1]
+    assert "normal(0, 0.25)" in shown["pressure.mx.step_2019-01"] and "route_weights.tucson" not in shown
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["calibrate", "--show-priors"], "--show-priors shows what ABC-SMC fits: give it with --method smc"),
+    (["calibrate", "--method", "smc"], "the following arguments are required: --out"),
+    (["calibrate", "--method", "smc", "--show-priors", "--prior", "nothing=0:1"], "unknown parameter 'nothing'"),
+])
+def test_show_priors_and_a_missing_out_are_one_line(argv, message, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = cli(argv, capsys)
+    assert_one_line_error(code, err, message)
+    assert not any(tmp_path.iterdir())
