@@ -178,9 +178,10 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
     if (args.prior or args.hold) and args.method != "smc":
         raise UsageError(f"{'--prior' if args.prior else '--hold'} chooses what ABC-SMC fits: give it with --method smc")
+    window = fit.Window(FIRST_MONTH, args.through)
+    base = starting_point(args.through)
+    priors = _smc_priors(args, base, window) if args.method == "smc" else None  # refused before anything is written
     if args.show_priors:
-        window = fit.Window(FIRST_MONTH, args.through)
-        priors = _smc_priors(args, starting_point(args.through), window)
         width = max(len(key) for key in priors)
         for key, prior in priors.items():
             print(f"{key:<{width}}  {prior.describe():<24}  {prior.what}")
@@ -192,9 +193,6 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
                          f"or delete that directory to start over")
     if args.resume and not database.is_file() and not (running / "smc.db").is_file():
         raise UsageError(f"--resume: {args.out} holds no smc.db to continue; leave --resume out to start a run")
-    window = fit.Window(FIRST_MONTH, args.through)
-    base = starting_point(args.through)
-    priors = _smc_priors(args, base, window) if args.method == "smc" else None  # refused before anything is written
     try:
         staging = Staging(args.out, SMC_OUTPUTS if args.method == "smc" else FIT_OUTPUTS)
     except OutputError as err:

@@ -37,6 +37,7 @@ from model.params import GROUPS as GROUPS_ALL
 from model.model import BorderModel
 from model.records import monthly
 from model.scenario import Scenario
+from model.values import split_key
 
 PRIORS = {
     "behaviour.persistence": Uniform(0.0, 0.95, "how much the chance to try again counts (repeat crossing)"),
@@ -307,10 +308,10 @@ def abc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict = PR
 def _typed(scenario: Scenario, key: str, value: float):
     """`value` as the scenario holds the parameter `key` (section.field, or section.field.entry of a
     table): a whole number where it is one."""
-    section, name, *entry = key.split(".", 2)
+    section, name, entry = split_key(key)
     current = getattr(scenario.sections[section], name)
-    if entry:
-        current = current[entry[0]]
+    if entry is not None:
+        current = current[entry]
     return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value)
 
 

@@ -46,7 +46,7 @@ from calibration.simulation import Simulator, derived, observed_statistics, seri
 from experiments.errors import ExperimentError
 from model.params import GROUPS
 from model.scenario import Scenario
-from model.values import ScenarioError
+from model.values import ScenarioError, split_key
 
 DATABASE = "smc.db"
 """The pyabc database's file name in the output folder."""
@@ -161,16 +161,12 @@ def check_names(scenario: Scenario, keys: list[str]) -> None:
     for key in keys:
         if derived(key):
             continue
-        section, _, rest = key.partition(".")
-        name, _, entry = rest.partition(".")
-        entry = [entry] if entry else []
-        if section not in scenario.sections or not hasattr(scenario.sections[section], name):
-            raise ValueError(f"unknown parameter '{key}'")
+        section, name, entry = split_key(key)  # ScenarioError, a ValueError, names what is wrong
         value = getattr(scenario.sections[section], name)
-        if entry:  # one entry of a table by group (or by kind), e.g. pressure.claim_mean.mx
-            if not isinstance(value, dict) or entry[0] not in value:
-                raise ValueError(f"unknown parameter '{key}'")
-            value = value[entry[0]]
+        if entry is not None:  # one entry of a table by group (or by kind), e.g. pressure.claim_mean.mx
+            if entry not in value:
+                raise ValueError(f"unknown parameter '{key}': '{section}.{name}' has {', '.join(value)}")
+            value = value[entry]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ValueError(f"parameter '{key}' is not a number")
         if any(name in event.changes.get(section, {}) for event in scenario.timeline):

@@ -286,11 +286,11 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
 
 
 @pytest.mark.parametrize("table, message", [
-    ("persistence,weight\n0.5,1\n", "unknown parameter 'persistence'"),
+    ("persistence,weight\n0.5,1\n", "parameter 'persistence' must look like section.field"),
     ("behaviour.persistence\n0.5\n", "is not a posterior: it needs a 'weight' column"),
     ("behaviour.persistence,weight\n0.5,-1\n", "every weight must be a number >= 0"),
     ("pressure.mx,weight\n900,1\n", "'pressure.mx' is a constant level, but the scenario's pressure follows knots"),
-    ("pressure.knots.mx,weight\n1.8,1\n", "unknown parameter 'pressure.knots.mx'"),
+    ("pressure.knots.mx,weight\n1.8,1\n", "'pressure.knots' is not a table"),
     ("pressure.mx.step_2019-10,weight\n0.1,1\n", "the mx pressure needs one start"),
 ])
 def test_a_bad_posterior_is_one_line_and_nothing_is_written(table, message, capsys, tmp_path):

@@ -245,7 +245,7 @@ def test_a_sector_that_pulls_more_takes_a_larger_share_of_the_encounters():
     ({"route_weights.rgv": Uniform(-1.0, 1.0)}, "'route_weights.rgv' is the reference sector"),
     ({"pressure.mx": Uniform(1.0, 2.0)}, "'pressure.mx' is a constant level, but the scenario's pressure follows"),
     ({"behaviour.nothing": Uniform(0.0, 1.0)}, "unknown parameter 'behaviour.nothing'"),
-    ({"pressure.knots.mx": Uniform(0.5, 2.0)}, "unknown parameter 'pressure.knots.mx'"),
+    ({"pressure.knots.mx": Uniform(0.5, 2.0)}, "'pressure.knots' is not a table"),
     ({"pressure.mars.start_2018-10": Uniform(1.0, 2.0)}, "unknown pressure group in 'pressure.mars.start_2018-10'"),
     ({"pressure.mx.step_2019-10": Normal(0.0, 0.5)}, "the mx pressure needs one start"),
     ({"pressure.mx.start": Uniform(1.0, 2.0)}, "should be pressure.GROUP.start_YYYY-MM"),

@@ -69,7 +69,7 @@ def test_a_table_entry_is_a_parameter_of_its_own():
 
 @pytest.mark.parametrize("priors, message", [
     ({"pressure.claim_mean.mars": Uniform(0.1, 0.2)}, "unknown parameter 'pressure.claim_mean.mars'"),
-    ({"behaviour.choice_noise.mx": Uniform(0.1, 0.2)}, "unknown parameter 'behaviour.choice_noise.mx'"),
+    ({"behaviour.choice_noise.mx": Uniform(0.1, 0.2)}, "'behaviour.choice_noise' is not a table"),
     ({"behaviour.choice_noise": Uniform(0.02, 20.0)},
      "the prior of 'behaviour.choice_noise' reaches outside the value's valid range: behaviour.choice_noise = 20.0 "
      "is out of range [0.001, 10]"),
@@ -192,7 +192,7 @@ def test_show_priors_prints_what_the_fit_would_draw_and_writes_nothing(capsys, t
 @pytest.mark.parametrize("argv, message", [
     (["calibrate", "--show-priors"], "--show-priors shows what ABC-SMC fits: give it with --method smc"),
     (["calibrate", "--method", "smc"], "the following arguments are required: --out"),
-    (["calibrate", "--method", "smc", "--show-priors", "--prior", "nothing=0:1"], "unknown parameter 'nothing'"),
+    (["calibrate", "--method", "smc", "--show-priors", "--prior", "nothing=0:1"], "parameter 'nothing' must look like section.field"),
 ])
 def test_show_priors_and_a_missing_out_are_one_line(argv, message, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
