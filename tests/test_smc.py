@@ -377,6 +377,34 @@ def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(t
     assert not running.exists()
 
 
+def test_a_stopped_fit_can_be_ended_where_it_is(tmp_path, capsys, monkeypatch):
+    """--resume with --generations at the generations kept writes the fit from the last of them and
+    simulates nothing more: how a long fit is ended early without losing it."""
+    import pyabc
+
+    out = tmp_path / "fit"
+    argv = ["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population", "3",
+            "--max-simulations", "200", "--pressure-every", "3", "--out", out]
+    real_run = pyabc.ABCSMC.run
+
+    def one_generation_then_ctrl_c(self, *args, **kwargs):
+        real_run(self, *args, **{**kwargs, "max_nr_populations": 1})
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", one_generation_then_ctrl_c)
+    assert cli([*argv, "--generations", "5"], capsys)[0] == 130
+
+    def no_more(self, *args, **kwargs):
+        raise AssertionError("nothing more should be simulated")
+
+    monkeypatch.setattr(pyabc.ABCSMC, "run", no_more)
+    assert cli([*argv, "--generations", "1", "--resume"], capsys)[0] == 0
+    record = pd.read_csv(out / "smc.csv").iloc[0]
+    assert record["resumed"] and record["generations"] == 1 and record["simulations"] >= 3
+    assert (out / "fit.toml").is_file() and len(pd.read_csv(out / "posterior.csv")) == 3
+    assert not (tmp_path / "fit.smc-running").exists()
+
+
 def test_a_stop_while_a_generation_is_written_is_a_stop_not_a_database_error(tmp_path, capsys, monkeypatch):
     """Ctrl-C or SIGTERM landing while pyabc writes a generation leaves its database session unusable, and
     pyabc's own clean-up then fails with a database error; the fit still stops with its one line (found
