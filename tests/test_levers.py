@@ -86,3 +86,14 @@ def test_mexican_enforcement_raises_transfers_south():
     low = run("baseline", **{"mexico.interdiction": 0.1})
     high = run("baseline", **{"mexico.interdiction": 0.4})
     assert total(high, "transferred_south") > 2 * total(low, "transferred_south")
+
+
+def test_flights_home_only_where_countries_take_them_release_more_and_expel_fewer():
+    """Under Title 42, nationals Mexico does not take are flown home; where their countries take no
+    flights, they are processed, and mostly released, instead. (People removed in all need not fall: the
+    removal flights' seats they no longer take go to Central Americans.)"""
+    none = {"processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 0.0, "other": 0.0}}
+    flights = summed("title42")
+    grounded = summed("title42", **none)
+    assert total(grounded, "releases") > total(flights, "releases")
+    assert total(grounded, "expulsions") < total(flights, "expulsions")

@@ -55,6 +55,24 @@ def test_title42_uses_flights_for_nationalities_mexico_refuses():
     assert Outcome.EXPEL_MEXICO not in out and share(out, Outcome.EXPEL_ORIGIN) > 0.8
 
 
+def test_only_nationals_whose_country_takes_flights_are_flown_home():
+    """Title 42 and Title 8 alike: a group whose countries take no flights is never flown home; with
+    Mexico not taking it either, its expelled and ordered-removed people are released instead."""
+    none = {"title42.active": True, "mexico.accepts": ["mx"], "mexico.chnv_cap": 0.0,
+            "processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 1.0, "other": 0.0}}
+    out = dispo(levers(**none), group="other", kind="single", claims=False)
+    assert Outcome.EXPEL_ORIGIN not in out and Outcome.REMOVE_ORIGIN not in out
+    assert set(out) == {Outcome.RELEASE}
+    half = dispo(levers(**{**none, "processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 1.0, "other": 0.5}}),
+                 n=2000, group="other", kind="single", claims=False)
+    assert share(half, Outcome.EXPEL_ORIGIN) == pytest.approx(0.9 * 0.5, abs=0.04)
+    title8 = dispo(levers(**{"processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 0.0, "other": 1.0},
+                             "mexico.chnv_cap": 1e6}), group="chnv", kind="single", claims=False)
+    assert set(title8) == {Outcome.RETURN_MEXICO}  # Mexico takes them back within its monthly cap
+    everyone = dispo(levers(**{"title42.active": False}), group="chnv", kind="single", claims=False)
+    assert set(everyone) == {Outcome.REMOVE_ORIGIN}  # by default every country takes flights
+
+
 def test_appointment_holders_are_exempt_from_closure_and_paroled():
     lev = levers(**{"closure.mode": "always"})
     assert not barred_by_closure(lev, "single", appointment=True)

@@ -132,6 +132,8 @@ def lever_sets():
     yield "closure", first_levers("securing-the-border")
     yield "jan-2025", first_levers("jan-2025")
     yield "mpp", first_levers("mpp")
+    yield "few-flights", first_levers("title42").apply(
+        {"processing": {"flights_home": {"mx": 1.0, "nca": 0.7, "chnv": 0.0, "other": 0.4}}})
 
 
 @pytest.mark.parametrize("name,base", list(lever_sets()), ids=[n for n, _ in lever_sets()])
