@@ -160,27 +160,28 @@ def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, 
         if rand.random() < levers.ports.parole_prob:
             return Outcome.PAROLE
         return Outcome.RELEASE
+    flies = flown_home(levers, group, rand)  # one fact of the person, for Title 42 and Title 8 alike
     if t42.active and rand.random() < (t42.expel_family if kind == "family" else t42.expel_single):
         if mexico_takes(levers, budget, group, people):
             return Outcome.EXPEL_MEXICO
-        if flown_home(levers, group, rand) and budget.take("t42_flights", people):
+        if flies and budget.take("t42_flights", people):
             return Outcome.EXPEL_ORIGIN
     if prior_order:  # the prior order is reinstated (INA 241(a)(5)): no credible-fear screening
         if claims and rand.random() < reinstated_screen(levers):
             return Outcome.RELEASE  # withholding-only proceedings
-        return _remove(levers, budget, rand, group, people)
+        return _remove(levers, budget, group, people, flies)
     if barred_by_closure(levers, kind, appointment):
         if clo.screening == "none":  # no asylum, no fear screening, no exceptions: a residual channel only
             if claims and rand.random() < clo.residual:
                 return Outcome.RELEASE
-            return _remove(levers, budget, rand, group, people)
+            return _remove(levers, budget, group, people, flies)
         if rand.random() >= clo.compelling:
             # No asylum: only those who manifest fear unasked are screened, at the higher standard.
             if claims and rand.random() < clo.manifest_fear and rand.random() < clo.screen_in:
                 return _enter_or_wait(levers, budget, group, people)
-            return _remove(levers, budget, rand, group, people)
+            return _remove(levers, budget, group, people, flies)
     if not claims:
-        return _remove(levers, budget, rand, group, people)
+        return _remove(levers, budget, group, people, flies)
     if levers.mpp.active and group in levers.mpp.groups and budget.take("mpp", people):
         return Outcome.MPP
     if not can_hold:
@@ -190,7 +191,7 @@ def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, 
         return Outcome.RELEASE  # no bed to hold them for a fear screening
     if rand.random() < _screen_in(levers):
         return Outcome.ICE_RELEASE
-    return _remove(levers, budget, rand, group, people)
+    return _remove(levers, budget, group, people, flies)
 
 
 def _screen_in(levers: Levers) -> float:
@@ -203,14 +204,14 @@ def _enter_or_wait(levers, budget, group, people) -> Outcome:
     return Outcome.RELEASE
 
 
-def _remove(levers: Levers, budget: Budget, rand, group: str, people: float) -> Outcome:
+def _remove(levers: Levers, budget: Budget, group: str, people: float, flies: bool) -> Outcome:
     """A Title 8 removal order: Mexicans back across the line; others transferred to ICE for a flight
     home (`ice_intake`), if their country takes removal flights. Someone whose country does not
     cannot be removed: returned to Mexico where Mexico takes the group, else released with a notice
     to appear, since no removal can follow."""
     if group == "mx":
         return Outcome.RETURN_MEXICO
-    if flown_home(levers, group, rand):
+    if flies:
         return Outcome.REMOVE_ORIGIN
     if mexico_takes(levers, budget, group, people):
         return Outcome.RETURN_MEXICO
@@ -219,7 +220,7 @@ def _remove(levers: Levers, budget: Budget, rand, group: str, people: float) -> 
 
 def flown_home(levers: Levers, group: str, rand) -> bool:
     """Whether this person's country takes removal and expulsion flights (`processing.flights_home`,
-    a share of the group: drawn only where it is neither 0 nor 1)."""
+    a share of the group: drawn only where it is neither 0 nor 1, once an encounter)."""
     share = levers.processing.flights_home[group]
     return share >= 1.0 or (share > 0.0 and rand.random() < share)
 
@@ -345,6 +346,9 @@ def _rules_outlook(levers: Levers, group: str, kind: str, claims: bool, appointm
     flown = levers.processing.flights_home[group]
     expel_far = expel * (1 - returnable) * (flown if t42.flight_capacity > 0 else 0.0)
     rest = 1.0 - expel * returnable - expel_far
+    fly_rest = flown  # of `rest`, those whose countries take flights
+    if expel_far > 0 and flown < 1:  # those expelled who fell through to Title 8 could not be flown
+        fly_rest = (1 - expel) * flown / rest
     ordinary = _asylum_path(levers, group, _screen_in(levers)) if claims else 0.0
     if barred_by_closure(levers, kind, appointment):
         if clo.screening == "none":
@@ -357,8 +361,8 @@ def _rules_outlook(levers: Levers, group: str, kind: str, claims: bool, appointm
     # A removal order: Mexicans back across the line; others flown home where their country takes
     # flights, else returned to Mexico where it takes them, else released (`_remove`). An MPP
     # enrollee's removal after the hearing is counted the same way (the hearing itself removes).
-    far_if_removed = 0.0 if group == "mx" else flown
-    enter_if_removed = 0.0 if group == "mx" else (1 - flown) * (1 - returnable)
+    far_if_removed = 0.0 if group == "mx" else fly_rest
+    enter_if_removed = 0.0 if group == "mx" else (1 - fly_rest) * (1 - returnable)
     return rest * (ok + (1 - ok) * enter_if_removed), expel_far + rest * (1 - ok) * far_if_removed
 
 

@@ -66,6 +66,9 @@ def test_only_nationals_whose_country_takes_flights_are_flown_home():
     half = dispo(levers(**{**none, "processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 1.0, "other": 0.5}}),
                  n=2000, group="other", kind="single", claims=False)
     assert share(half, Outcome.EXPEL_ORIGIN) == pytest.approx(0.9 * 0.5, abs=0.04)
+    # whether a country takes flights is one fact of the person: those it kept from an expulsion flight
+    # are not flown under Title 8 either; only the half of those not expelled whose country takes flights
+    assert share(half, Outcome.REMOVE_ORIGIN) == pytest.approx(0.1 * 0.5, abs=0.025)
     title8 = dispo(levers(**{"processing.flights_home": {"mx": 1.0, "nca": 1.0, "chnv": 0.0, "other": 1.0},
                              "mexico.chnv_cap": 1e6}), group="chnv", kind="single", claims=False)
     assert set(title8) == {Outcome.RETURN_MEXICO}  # Mexico takes them back within its monthly cap
