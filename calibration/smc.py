@@ -213,12 +213,18 @@ def interruption(err: BaseException) -> KeyboardInterrupt | None:
 
 def kept_generations(database: Path) -> int:
     """Generations an ABC-SMC database holds: 0 for none, for no database, and for one whose run was
-    stopped before pyabc recorded it (its tables made, no run in them) or before its first generation."""
+    stopped before pyabc recorded it (its tables made, perhaps not yet its version row, no run in them) or
+    before its first generation. It may be read while pyabc is creating the database."""
     if not database.is_file():
         return 0
     import pyabc
 
-    last = pyabc.History(f"sqlite:///{database}").max_t  # None with no run in it
+    try:
+        last = pyabc.History(f"sqlite:///{database}").max_t  # None with no run in it
+    except AssertionError as err:  # pyabc's version check: its tables made, its version row not yet
+        if "has version 0" not in str(err):  # written (a database being created, or stopped then)
+            raise
+        return 0
     return 0 if last is None else last + 1
 
 

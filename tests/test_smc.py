@@ -377,6 +377,24 @@ def test_a_killed_or_interrupted_fit_keeps_its_finished_generations_for_resume(t
     assert not running.exists()
 
 
+def test_a_database_pyabc_is_still_creating_holds_no_generations(tmp_path):
+    """Read while pyabc creates it (tables made, its version row not yet written), a database holds no
+    generation, instead of failing pyabc's version check; a database of another format still fails."""
+    import sqlite3
+
+    import pyabc
+
+    database = tmp_path / "smc.db"
+    pyabc.History(f"sqlite:///{database}")
+    with sqlite3.connect(database) as db:
+        db.execute("DELETE FROM version")
+    assert smc.kept_generations(database) == 0
+    with sqlite3.connect(database) as db:
+        db.execute("INSERT INTO version (version_num) VALUES ('1')")
+    with pytest.raises(AssertionError, match="has version 1"):
+        smc.kept_generations(database)
+
+
 def test_a_stopped_fit_can_be_ended_where_it_is(tmp_path, capsys, monkeypatch):
     """--resume with --generations at the generations kept writes the fit from the last of them and
     simulates nothing more: how a long fit is ended early without losing it."""
