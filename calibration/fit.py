@@ -37,7 +37,7 @@ from model.params import GROUPS as GROUPS_ALL
 from model.model import BorderModel
 from model.records import monthly
 from model.scenario import Scenario
-from model.values import split_key
+from model.values import parameter, split_key
 
 PRIORS = {
     "behaviour.persistence": Uniform(0.0, 0.95, "how much the chance to try again counts (repeat crossing)"),
@@ -59,6 +59,11 @@ BEHAVIOUR_PATTERNS = {"title42_share": 2.0, "reencounter_share": 2.0, "family_sh
 """Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares).
 Encounter levels are left out: the inversion fits them, and at a fixed pressure they would favour
 whatever behaviour suits that pressure rather than the data."""
+
+KNOT_MOST = parameter("pressure", "knots").metadata["hi"]
+"""The most people a day a knot may hold: an inversion round that asks for more (a draw whose behaviour
+keeps almost everyone home) stops there, and the draw is judged by how poorly it then fits, instead of
+the scenario refusing the knot and the whole fit stopping."""
 
 RATIO_CLIP = (0.25, 4.0)
 """The most one inversion round may multiply a knot by: noise in one month cannot run away."""
@@ -198,7 +203,7 @@ def adjust_knots(knots: list[dict], sim: pd.DataFrame, obs: pd.DataFrame, dampin
                 floor = 0.04 * float(obs[column].mean()) * len(months)
                 r = _ratio(obs.loc[months, column].sum(), sim.loc[months, column].sum(), floor) ** damping
                 for g in groups:
-                    knot[g] = round(knot[g] * r, 1)
+                    knot[g] = round(min(knot[g] * r, KNOT_MOST), 1)
             for mix in MIX:
                 share = f"{mix}_share"
                 r = _ratio(obs.loc[months, share].mean(), sim.loc[months, share].mean(), 0.01) ** damping

@@ -114,6 +114,22 @@ def test_quarterly_knots_are_smooth_and_inside_the_window(first, last):
     load("historical").with_values({"pressure.knots": knots})
 
 
+def test_an_inversion_round_stops_a_knot_at_the_most_the_scenario_takes():
+    """A draw whose behaviour keeps nearly everyone home asks for more people a day than a knot may
+    hold: the round stops the knot there (the draw then fits poorly), and the scenario takes it,
+    instead of refusing it and ending the whole fit."""
+    window = fit.Window("2021-01", "2021-06")
+    scenario = load("historical")
+    knots = [k | {"mx": 60000.0} for k in fit.quarterly_knots(scenario, window)]  # a round may multiply by 4
+    months = window.months()
+    obs = pd.DataFrame({column: 1e6 for column in fit.GROUPS_COMPARED} | {"family_share": 0.3, "uc_share": 0.1},
+                       index=months)
+    sim = obs.assign(**{column: 1.0 for column in fit.GROUPS_COMPARED})  # the draw's runs: almost nobody came
+    moved = fit.adjust_knots(knots, sim, obs, 1.0)
+    assert [k["mx"] for k in moved] == [fit.KNOT_MOST] * len(knots)
+    assert all(k["nca"] > before["nca"] for k, before in zip(moved, knots, strict=True))
+    scenario.with_values({"pressure.knots": moved})
+
 def test_calibration_runs_give_the_same_tables_in_this_process_and_in_workers():
     """The fit's runs go through the experiment backends, as a batch's do: the backend changes the
     time taken, never a number; a run that fails stops the fit with one line."""
