@@ -105,13 +105,13 @@ def add_commands(commands) -> None:
                      help="smc: stop a simulation as soon as it cannot be accepted, and scale the distance by the "
                           "accepted ones (by default every simulation runs to its end and all of them scale it)")
     cal.add_argument("--prior", type=_prior, action="append", default=[], metavar="KEY=LO:HI",
-                     help="smc: fit this numeric scenario value too, or with this prior instead of its default one: "
-                          "uniform from LO to HI, within the value's valid range; an entry of a table as "
-                          "section.field.entry (e.g. pressure.claim_mean.mx=0.02:0.5); repeatable")
+                     help="fit this numeric scenario value too (by either method's ABC), or with this prior instead "
+                          "of its default one: uniform from LO to HI, within the value's valid range; an entry of "
+                          "a table as section.field.entry (e.g. pressure.claim_mean.mx=0.02:0.5); repeatable")
     cal.add_argument("--hold", action="append", default=[], metavar="KEY",
-                     help="smc: leave out one of the parameters fitted by default (behaviour, "
-                          "border_patrol.apprehension, route_weights.SECTOR, or route_weights for every sector): it "
-                          "keeps the starting point's value; repeatable")
+                     help="leave out one of the parameters fitted by default (behaviour, border_patrol.apprehension; "
+                          "smc: also route_weights.SECTOR, or route_weights for every sector): it keeps the "
+                          "starting point's value; repeatable")
     cal.add_argument("--dask", metavar="ADDRESS", help="run the simulations on the Dask scheduler at ADDRESS, or 'local' "
                                                        "for a LocalCluster of --workers processes")
     cal.add_argument("--resume", action="store_true",
@@ -119,7 +119,7 @@ def add_commands(commands) -> None:
                           "and --max-simulations in all, instead of starting over; DIR is replaced by the "
                           "longer run when it ends")
     cal.add_argument("--show-priors", action="store_true",
-                     help="smc: print the parameters the fit would draw (after --hold and --prior), each with its "
+                     help="print the parameters the fit would draw (after --hold and --prior), each with its "
                           "prior, and stop; no --out needed")
     cal.add_argument("--out", metavar="DIR", help="output directory (written atomically); required but with --show-priors")
     cal.set_defaults(handler=cmd_calibrate)
@@ -164,8 +164,6 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     from calibration.calibrate import calibrate, fit_document, starting_point, write_fit
     from experiments.output import OutputError, Staging
 
-    if args.show_priors and args.method != "smc":
-        raise UsageError("--show-priors shows what ABC-SMC fits: give it with --method smc")
     if args.out is None and not args.show_priors:
         raise UsageError("the following arguments are required: --out")
     if args.resume and args.method != "smc":
@@ -176,11 +174,9 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
         raise UsageError("--distance-scale is a setting of ABC-SMC: give it with --method smc")
     if args.early_rejection and args.method != "smc":
         raise UsageError("--early-rejection is a setting of ABC-SMC: give it with --method smc")
-    if (args.prior or args.hold) and args.method != "smc":
-        raise UsageError(f"{'--prior' if args.prior else '--hold'} chooses what ABC-SMC fits: give it with --method smc")
     window = fit.Window(FIRST_MONTH, args.through)
     base = starting_point(args.through)
-    priors = _smc_priors(args, base, window) if args.method == "smc" else None  # refused before anything is written
+    priors = _priors(args, base, window)  # refused before anything is written
     if args.show_priors:
         width = max(len(key) for key in priors)
         for key, prior in priors.items():
@@ -206,8 +202,8 @@ def cmd_calibrate(args: argparse.Namespace, argv: list[str]) -> int:
     with staging:
         with tqdm(total=args.samples, unit="draw", desc="ABC", file=sys.stderr, delay=2, leave=False) as bar:
             result = calibrate(base, window, samples=args.samples, rounds=args.rounds, scale=args.scale,
-                               seed=args.seed, workers=args.workers, log=lambda s: tqdm.write(s, file=sys.stderr),
-                               progress=bar.update, dask=args.dask)
+                               seed=args.seed, workers=args.workers, priors=priors,
+                               log=lambda s: tqdm.write(s, file=sys.stderr), progress=bar.update, dask=args.dask)
         write_fit(fit_document(result, window, settings), staging.path / "fit.toml")
         result["summary"].to_csv(staging.path / "fitted.csv", index=False)
         result["draws"].to_csv(staging.path / "abc_draws.csv", index=False)
@@ -264,9 +260,14 @@ def _what(key: str) -> str:
     return f"{doc}, for {entry}" if entry else doc
 
 
-def _smc_priors(args: argparse.Namespace, base, window) -> dict:
-    """The priors of an ABC-SMC fit: the defaults, less --hold, with --prior (`calibration.smc.choose_priors`)."""
+def _priors(args: argparse.Namespace, base, window) -> dict:
+    """What the fit draws: its method's defaults, less --hold, with --prior. ABC-SMC's defaults are the
+    smooth pressure, the behaviour and the sectors' multipliers (`calibration.smc.choose_priors`); the
+    inversion's are the behaviour of its rejection ABC (`calibration.fit.PRIORS`), since it fits the
+    pressure itself and its fit files hold scenario values only."""
+    from calibration import fit
     from calibration.priors import Uniform
+    from calibration.simulation import derived
     from calibration.smc import check_priors, choose_priors, default_priors
     from calibration.smooth_pressure import EVERY
 
@@ -275,12 +276,23 @@ def _smc_priors(args: argparse.Namespace, base, window) -> dict:
     for key, lo, hi in args.prior:
         if key in added:
             raise UsageError(f"--prior {key} is given twice")
+        if args.method != "smc" and derived(key):
+            raise UsageError(f"--prior {key}: the inversion fits scenario values only; the smooth pressure and the "
+                             f"sectors' multipliers are fitted by --method smc")
         added[key] = Uniform(lo, hi, _what(key))
+    if args.method != "smc":
+        for key in args.hold:
+            if key not in fit.PRIORS:
+                raise UsageError(f"--hold {key}: not one of the parameters the inversion's ABC fits by default: "
+                                 f"{', '.join(fit.PRIORS)}")
+    defaults = default_priors(scenario, window, args.pressure_every or EVERY) if args.method == "smc" else fit.PRIORS
     try:
-        priors = choose_priors(default_priors(scenario, window, args.pressure_every or EVERY), added, args.hold)
+        priors = choose_priors(defaults, added, args.hold)
         check_priors(scenario, priors)
     except ValueError as err:
         raise UsageError(err) from None
+    if not priors:
+        raise UsageError("--hold leaves the fit nothing to draw")
     return priors
 
 

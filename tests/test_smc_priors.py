@@ -84,8 +84,12 @@ def test_priors_a_scenario_value_cannot_take_are_refused(priors, message):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--prior", "behaviour.choice_noise=0.02:0.5"], "--prior chooses what ABC-SMC fits: give it with --method smc"),
-    (["--hold", "route_weights"], "--hold chooses what ABC-SMC fits: give it with --method smc"),
+    (["--prior", "route_weights.tucson=-1:1"], "--prior route_weights.tucson: the inversion fits scenario values only"),
+    (["--prior", "pressure.mx.start_2018-10=1:2"], "the inversion fits scenario values only"),
+    (["--hold", "route_weights"], "--hold route_weights: not one of the parameters the inversion's ABC fits by default"),
+    (["--prior", "pressure.claim_mean.mars=0.1:0.2"], "unknown parameter 'pressure.claim_mean.mars'"),
+    (["--prior", "behaviour.persistence=0.5:1.5"], "reaches outside the value's valid range"),
+    ([*(a for key in fit.PRIORS for a in ("--hold", key))], "--hold leaves the fit nothing to draw"),
     (["--method", "smc", "--prior", "behaviour.choice_noise"], "expected KEY=LO:HI (a uniform prior from LO to HI)"),
     (["--method", "smc", "--prior", "behaviour.choice_noise=a:b"], "expected KEY=LO:HI"),
     (["--method", "smc", "--prior", "behaviour.choice_noise=0.5:0.02"], "LO must be below HI, got 0.5:0.02"),
@@ -189,8 +193,33 @@ def test_show_priors_prints_what_the_fit_would_draw_and_writes_nothing(capsys, t
     assert "normal(0, 0.25)" in shown["pressure.mx.step_2019-01"] and "route_weights.tucson" not in shown
 
 
+def test_the_inversion_draws_its_behaviour_with_chosen_priors_and_writes_them(capsys, tmp_path):
+    """`--prior` and `--hold` choose what the inversion's rejection ABC draws, as they do for ABC-SMC:
+    `--show-priors` lists it, the draws and the fit hold it, and the fit's command records it."""
+    from experiments.cli import main
+
+    choose = ["--through", "2018-12", "--prior", "pressure.claim_mean.mx=0.05:0.4", "--prior",
+              "behaviour.persistence=0.2:0.6", "--hold", "behaviour.send_child_cost"]
+    code, out, _ = cli(["calibrate", "--show-priors", *choose], capsys)
+    expected = [k for k in fit.PRIORS if k != "behaviour.send_child_cost"] + ["pressure.claim_mean.mx"]
+    lines = out.strip().splitlines()
+    assert code == 0 and [line.split()[0] for line in lines[:-1]] == expected
+    assert "uniform(0.2, 0.6)" in lines[0] and lines[-1] == f"{len(expected)} parameters, fitted on 2018-10 .. 2018-12"
+    out = tmp_path / "fit"
+    assert main(["calibrate", *choose, "--scale", "1000", "--samples", "4", "--rounds", "1", "--out", str(out)]) == 0
+    draws = pd.read_csv(out / "abc_draws.csv")
+    assert "behaviour.send_child_cost" not in draws and draws["pressure.claim_mean.mx"].between(0.05, 0.4).all()
+    assert draws["behaviour.persistence"].between(0.2, 0.6).all()
+    written = tomllib.loads((out / "fit.toml").read_text())
+    fitted = pd.read_csv(out / "fitted.csv").set_index("parameter")["fitted"]
+    assert written["pressure"]["claim_mean"]["mx"] == pytest.approx(fitted["pressure.claim_mean.mx"], rel=1e-2)
+    assert written["pressure"]["claim_mean"]["nca"] == load("historical").pressure.claim_mean["nca"]  # the rest kept
+    assert "--prior pressure.claim_mean.mx=0.05:0.4" in written["meta"]["command"]
+    assert historical_with_fit(out / "fit.toml").pressure.claim_mean["mx"] == written["pressure"]["claim_mean"]["mx"]
+
+
 @pytest.mark.parametrize("argv, message", [
-    (["calibrate", "--show-priors"], "--show-priors shows what ABC-SMC fits: give it with --method smc"),
+    (["calibrate", "--show-priors", "--hold", "behaviour.choice_noise"], "--hold behaviour.choice_noise: not one of"),
     (["calibrate", "--method", "smc"], "the following arguments are required: --out"),
     (["calibrate", "--method", "smc", "--show-priors", "--prior", "nothing=0:1"], "parameter 'nothing' must look like section.field"),
 ])
