@@ -5,10 +5,10 @@ Every traveller agent comes from people who start to consider leaving (the migra
 pressure, its knots, seasonality and family mix, divided by the scale, bounds the agents a run
 makes. What takes memory is the agents alive at once, and people leave the model within months
 (they stay home for good, enter the US, get away), so the estimate is the agents that the busiest
-`WINDOW_DAYS` days of pressure would make. In `historical` at scale 40, with its Title 42 run-away,
-the most people in the model at once were 2.1 million, 0.3 of the 7.0 million its busiest 90 days
-brought; the whole run's pressure (55 million) would overstate it some 25 times and refuse runs
-that fit. A run whose estimate needs more than `SHARE_OF_MEMORY` of the memory available is
+`WINDOW_DAYS` days of pressure would make. In `historical` at scale 40, with the Title 42 run-away of
+an earlier fit, the most people in the model at once were 2.1 million, 0.3 of the 7.0 million its
+busiest 90 days brought; the whole run's pressure (55 million) would overstate it some 25 times and
+refuse runs that fit. A run whose estimate needs more than `SHARE_OF_MEMORY` of the memory available is
 refused before it starts, with the scale that would fit: without this check it would not fail,
 but grow until the machine ran out of memory.
 """
