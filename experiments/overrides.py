@@ -14,6 +14,7 @@ from dataclasses import replace
 
 from experiments.errors import UsageError
 from model.fork import LATER, Fork, parse_drop
+from model.params import GROUPS
 from model.scenario import Scenario, ScenarioError, check_value, load, parse_set
 
 
@@ -87,4 +88,14 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
             values["run.end"] = first + dt.timedelta(days=days - 1)
         except OverflowError:
             raise UsageError(f"--days {days} runs past the last possible date") from None
-    return scenario.with_values(values)
+    out = scenario.with_values(values)
+    ignored = [k for k in values if k in CONSTANT_LEVELS]
+    if ignored and out.pressure.knots:
+        raise UsageError(f"{ignored[0]}: {out.name}'s pressure follows knots, which override the constant levels, "
+                         f"so this would change nothing; give pressure.knots=[] as well to run on constant levels")
+    return out
+
+
+CONSTANT_LEVELS = {f"pressure.{group}" for group in GROUPS}
+"""The constant pressure levels, which a scenario's knots override: a value given for one of them while
+knots are in force would be silently ignored, so it is refused."""

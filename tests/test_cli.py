@@ -192,6 +192,20 @@ def test_bad_input_is_one_line_and_writes_nothing(case, named, scenario_file, tm
     assert not out.exists() and leftovers(tmp_path) == []
 
 
+def test_a_constant_level_the_knots_would_override_is_refused(tmp_path, capsys):
+    """`historical` follows its fit's knots, which override the constant pressure levels: a level given
+    alone would change nothing, so it is refused; with the knots cleared it is the pressure."""
+    out = tmp_path / "out"
+    code, _, err = cli(["run", "--scenario", "historical", "--days", "5", "--scale", "400", "--set", "pressure.mx=5000",
+                        "--out", out], capsys)
+    assert_one_line_error(code, err, "pressure.mx: historical's pressure follows knots, which override the constant "
+                                     "levels, so this would change nothing")
+    assert not out.exists()
+    code, _, _ = cli(["run", "--scenario", "historical", "--days", "5", "--scale", "400", "--set", "pressure.knots=[]",
+                      "pressure.mx=5000", "--out", out], capsys)
+    assert code == 0 and load(str(out / "scenario.toml")).pressure.mx == 5000
+
+
 @pytest.fixture
 def no_model(monkeypatch):
     """Fail the test if the model is started: bad --out must be caught before the run."""
