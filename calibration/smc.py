@@ -171,7 +171,7 @@ def check_names(scenario: Scenario, keys: list[str]) -> None:
             raise ValueError(f"parameter '{key}' is not a number")
         if any(name in event.changes.get(section, {}) for event in scenario.timeline):
             raise ValueError(f"'{key}' is a lever the scenario's timeline sets on its dates: a fit cannot draw it")
-        if section == "pressure" and name in GROUPS and scenario.pressure.knots:
+        if scenario.knots_override(key):
             raise ValueError(f"'{key}' is a constant level, but the scenario's pressure follows knots")
         if section == "pressure" and name in GROUPS and walk:
             raise ValueError(f"'{key}' is a constant level, but the smooth pressure's parameters set knots")

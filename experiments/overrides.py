@@ -14,7 +14,6 @@ from dataclasses import replace
 
 from experiments.errors import UsageError
 from model.fork import LATER, Fork, parse_drop
-from model.params import GROUPS
 from model.scenario import Scenario, ScenarioError, check_value, load, parse_set
 
 
@@ -89,13 +88,8 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
         except OverflowError:
             raise UsageError(f"--days {days} runs past the last possible date") from None
     out = scenario.with_values(values)
-    ignored = [k for k in values if k in CONSTANT_LEVELS]
-    if ignored and out.pressure.knots:
+    ignored = [k for k in values if out.knots_override(k)]
+    if ignored:
         raise UsageError(f"{ignored[0]}: {out.name}'s pressure follows knots, which override the constant levels, "
                          f"so this would change nothing; give pressure.knots=[] as well to run on constant levels")
     return out
-
-
-CONSTANT_LEVELS = {f"pressure.{group}" for group in GROUPS}
-"""The constant pressure levels, which a scenario's knots override: a value given for one of them while
-knots are in force would be silently ignored, so it is refused."""

@@ -78,6 +78,12 @@ class Scenario:
         out.validate()
         return out
 
+    def knots_override(self, key: str) -> bool:
+        """Whether `key` is a constant pressure level (`pressure.mx`, ...) that this scenario's knots
+        override: a value given for it would change nothing, so the command line and the fits refuse it."""
+        section, name, entry = split_key(key)
+        return section == "pressure" and name in GROUPS and entry is None and bool(self.pressure.knots)
+
     @property
     def events(self) -> tuple:
         """The timeline the run follows: the scenario's own, or with a fork's changes from its date (last,
