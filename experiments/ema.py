@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from experiments.overrides import override
+from experiments.overrides import override, refuse_ignored
 from experiments.runs import Run, simulate
 from experiments.summaries import STATISTICS, check_names, summarise
 from model.scenario import Scenario, ScenarioError, check_key, load
@@ -81,6 +81,7 @@ def borderflow_model(scenario: str | Scenario = "baseline", *, uncertainties: di
     import ema_workbench as ema
 
     base = override(load(scenario) if isinstance(scenario, str) else scenario, {}, days=days, scale=scale)
+    refuse_ignored(base, [*(uncertainties or {}), *(levers or {})])
     names = check_names(outcomes or list(STATISTICS))
     function = ScenarioFunction(base, tuple(names))
     model = ema.ReplicatorModel(name, function) if seeds else ema.Model(name, function)

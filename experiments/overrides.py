@@ -88,8 +88,15 @@ def override(scenario: Scenario, values: dict, *, days=None, start=None, end=Non
         except OverflowError:
             raise UsageError(f"--days {days} runs past the last possible date") from None
     out = scenario.with_values(values)
-    ignored = [k for k in values if out.knots_override(k)]
-    if ignored:
-        raise UsageError(f"{ignored[0]}: {out.name}'s pressure follows knots, which override the constant levels, "
-                         f"so this would change nothing; give pressure.knots=[] as well to run on constant levels")
+    refuse_ignored(out, values)
     return out
+
+
+def refuse_ignored(scenario: Scenario, keys) -> None:
+    """UsageError if a value given for one of `keys` would change nothing on `scenario`: a constant
+    pressure level that its knots override. Given values (`--set`, a spec's `[set]`) and varied ones (a
+    sweep's or an EMA model's parameters) are refused alike, so a study never varies a dead value."""
+    ignored = [k for k in keys if scenario.knots_override(k)]
+    if ignored:
+        raise UsageError(f"{ignored[0]}: {scenario.name}'s pressure follows knots, which override the constant "
+                         f"levels, so this would change nothing; give pressure.knots=[] as well to run on constant levels")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.errors import ExperimentError, UsageError
-from experiments.overrides import override
+from experiments.overrides import override, refuse_ignored
 from experiments.runs import Run
 from experiments.summaries import STATISTICS, check_names
 from model.scenario import Scenario, ScenarioError, check_key, load, named_scenarios
@@ -265,6 +265,10 @@ def sample(spec: Spec, seed: int) -> pd.DataFrame:
 def plan(spec: Spec) -> tuple[Scenario, pd.DataFrame, list[Run]]:
     """The base scenario, the design and every run: point-major, replicate r with seed + r."""
     base = spec.scenario()
+    try:
+        refuse_ignored(base, [p.key for p in spec.parameters])
+    except UsageError as err:
+        raise ExperimentError(f"{spec.where}: parameter {err}") from None
     seed = base.run.seed if spec.seed is None else spec.seed
     design = sample(spec, seed)
     runs = []

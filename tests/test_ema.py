@@ -9,6 +9,7 @@ ema = pytest.importorskip("ema_workbench")
 from experiments.ema import borderflow_model  # noqa: E402
 from experiments.runs import Run, simulate  # noqa: E402
 from experiments.summaries import summarise  # noqa: E402
+from experiments.errors import UsageError  # noqa: E402
 from model.scenario import ScenarioError  # noqa: E402
 from tests.conftest import short  # noqa: E402
 
@@ -35,3 +36,9 @@ def test_unknown_keys_and_outcomes_are_refused():
         borderflow_model("baseline", uncertainties={"closure.activaton": (1, 2)})
     with pytest.raises(ValueError, match="unknown output 'encounters'"):
         borderflow_model("baseline", outcomes=["encounters"])
+
+
+def test_a_level_the_knots_override_is_refused():
+    """Varying a constant pressure level of a scenario that follows knots would vary nothing."""
+    with pytest.raises(UsageError, match="pressure.mx: historical's pressure follows knots"):
+        borderflow_model("historical", uncertainties={"pressure.mx": (1000, 2000)})

@@ -82,6 +82,9 @@ BAD_SPECS = {
     "unknown run key": (SWEEP.replace("days = 20", "dayz = 20"), "unknown key 'run.dayz'"),
     "unknown scenario": (SWEEP.replace('"securing-the-border"', '"securing-the-borders"'), "unknown scenario"),
     "bad fixed value": (SWEEP + '[set]\n"mexico.interdiction" = 2\n', "out of range"),
+    "a level the knots override": (SWEEP.replace('"securing-the-border"', '"historical"').replace("empty_start = true\n", "")
+                                   .replace('"closure.lift" = { range = [1000, 2000] }', '"pressure.mx" = { range = [1000, 2000] }'),
+                                   "parameter pressure.mx: historical's pressure follows knots"),
 }
 
 
