@@ -79,7 +79,9 @@ def add_commands(commands) -> None:
                      help=f"last month fitted (default {LAST_MONTH}; 2023-05 for the held-out fit)")
     cal.add_argument("--samples", type=_positive, default=24, metavar="N", help="ABC draws (default 24)")
     cal.add_argument("--rounds", type=_positive, default=4, metavar="R", help="pressure inversion rounds (default 4)")
-    cal.add_argument("--scale", type=_positive, default=80, metavar="K", help="people per agent while fitting (default 80)")
+    cal.add_argument("--scale", type=_positive, default=40, metavar="K",
+                     help="people per agent while fitting (default 40, the runs' default: a fit made there "
+                          "needs no scale check)")
     cal.add_argument("--seed", type=int, default=1, metavar="S", help="seed of the runs and of the design (default 1)")
     cal.add_argument("--workers", type=_positive, default=1, metavar="N", help="processes (default 1)")
     cal.add_argument("--method", choices=("inversion", "smc"), default="inversion",

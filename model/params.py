@@ -182,9 +182,10 @@ class Processing:
     removal_days: float = p(8.0, "days", 0, 365, "[U] travel documents and manifests",
                             "least days from transfer to ICE to a removal flight")
     flights_home: dict = p({"mx": 1.0, "nca": 1.0, "chnv": 1.0, "other": 1.0}, "share of the group", 0.0, 1.0,
-                           "[U] every country takes its nationals back by default; [V] none went to Cuba from "
-                           "2020-12-29 to 2023-04-24 (DHS, Reuters 2023-04-25), none to Venezuela for years before "
-                           "2023-10-18 (AP 2023-10-18)",
+                           "[U] every country takes its nationals back by default; [V] none went to Venezuela from "
+                           "2019-05-15 (DOT order; Reuters) to 2023-10-18 (AP), none to Cuba from 2020-12-29 to "
+                           "2023-04-24 (DHS, Reuters 2023-04-25); `historical` dates the CHNV share from CBP's FY2022 "
+                           "mix by country [D] with Haitians 8% [U]",
                            "share of a group whose countries take removal and expulsion flights from the United States "
                            "(Mexicans are returned over land)")
     max_detention_days: float = p(180.0, "days", 1, 3650, "[V] Zadvydas v. Davis (2001): six months presumptively reasonable",

@@ -286,11 +286,13 @@ def test_validate_writes_the_report_and_a_forecast_after_the_window(tmp_path, ca
     assert (out / "patterns" / "title42_share.png").exists()
     assert "held_out" in capsys.readouterr().out
     # With a posterior, the fit's runs are its draws x the seeds, and the forecast moves with them: here
-    # the draws hold the Mexican pressure at 9,000 and 11,000 a day through the window (the fit's last year
-    # falls from 7,000 to under 2,000), so more people are encountered than at the fit's own.
-    keys = list(smooth_pressure.priors(load("historical"), fit.Window("2018-10", "2024-05"), only=("mx",)))
+    # the draws hold the Mexican pressure through the window at 2.5 and 3 times the fit's mean level in
+    # its last year (which the forecast repeats), so more people are encountered than at the fit's own.
+    historical = load("historical")
+    keys = list(smooth_pressure.priors(historical, fit.Window("2018-10", "2024-05"), only=("mx",)))
+    last_year = np.mean([k["mx"] for k in historical.pressure.knots if k["date"] >= dt.date(2023, 6, 1)])
     posterior = tmp_path / "posterior.csv"
-    pd.DataFrame([[np.log(level)] + [0.0] * (len(keys) - 1) + [1.0] for level in (9000, 11000)],
+    pd.DataFrame([[np.log(times * last_year)] + [0.0] * (len(keys) - 1) + [1.0] for times in (2.5, 3.0)],
                  columns=[*keys, "weight"]).to_csv(posterior, index=False)
     drawn = tmp_path / "drawn"
     assert main(["validate", "--replicates", "2", "--scale", "1000", "--workers", "1", "--posterior", str(posterior),
