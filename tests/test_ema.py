@@ -7,9 +7,9 @@ import pytest
 ema = pytest.importorskip("ema_workbench")
 
 from experiments.ema import borderflow_model  # noqa: E402
+from experiments.errors import UsageError  # noqa: E402
 from experiments.runs import Run, simulate  # noqa: E402
 from experiments.summaries import summarise  # noqa: E402
-from experiments.errors import UsageError  # noqa: E402
 from model.scenario import ScenarioError  # noqa: E402
 from tests.conftest import short  # noqa: E402
 
