@@ -2,7 +2,8 @@
 
 `observed()` returns one row per calendar month (October 2018 – May 2024) with columns that
 `model.records.monthly()` also produces, so that observed and simulated patterns are compared
-column by column. `reencounter_points()` returns the few published re-encounter shares.
+column by column. `reencounter_points()` returns the few published re-encounter shares, and
+`known_gotaways()` Border Patrol's known gotaways by fiscal year.
 Every file is in `calibration/data/` (see its README for sources) and ends in May 2024.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from calibration.window import FIRST_MONTH, LAST_MONTH
+from calibration.window import FIRST_MONTH, LAST_MONTH, fiscal_months
 from model.border import SECTORS
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -83,6 +84,7 @@ def observed() -> pd.DataFrame:
     out["appointments"] = apps.set_index("month")["appointments_processed_total"]
 
     out = out.loc[FIRST_MONTH:LAST_MONTH].copy()
+    out["gotaways"] = known_gotaways_by_month(out.index)
     expected = pd.period_range(FIRST_MONTH, LAST_MONTH, freq="M").strftime("%Y-%m")
     if list(out.index) != list(expected):
         raise DataError(f"observed months do not run without gaps from {FIRST_MONTH} to {LAST_MONTH}")
@@ -101,11 +103,35 @@ def reencounter_points() -> pd.Series:
     return (df.set_index("period")["pct_encounters_with_prior_encounter_12mo"] / 100.0).rename("reencounter_share")
 
 
+@cache
+def known_gotaways() -> pd.Series:
+    """Border Patrol's known gotaways by fiscal year, as reported (index: the fiscal year)."""
+    df = _read("usbp_known_gotaways.csv", {"fiscal_year", "known_gotaways"})
+    return df.set_index("fiscal_year")["known_gotaways"].astype(float).rename("gotaways")
+
+
+def known_gotaways_by_month(months: pd.Index) -> pd.Series:
+    """Each reported fiscal year's known gotaways spread evenly over its months (NaN in other months).
+    Only yearly totals are published, and the patterns compare gotaways only as sums over whole fiscal
+    years (`calibration.patterns.YEARLY`), so the even spread is a way of storing a year, not a claim
+    about its months."""
+    out = pd.Series(float("nan"), index=months, name="gotaways")
+    for year, count in known_gotaways().items():
+        inside = [m for m in fiscal_months(int(year)) if m in out.index]
+        if len(inside) == 12:
+            out[inside] = count / 12
+    return out
+
+
 def last_month_in_files() -> dict[str, str]:
-    """The latest month any row of each data file refers to (for the no-peeking check)."""
+    """The latest month any row of each data file refers to (for the no-peeking check): any YYYY-MM in
+    it, and, in a file of whole fiscal years (a `fiscal_year` column and no `month`), the last month
+    (September) of its latest year."""
     latest = {}
     for path in sorted(DATA_DIR.glob("*.csv")):
         df = pd.read_csv(path, dtype=str)
         months = pd.concat([df[c].str.extract(r"((?:19|20)\d{2}-\d{2})", expand=False) for c in df.columns])
+        if "fiscal_year" in df.columns and "month" not in df.columns:
+            months = pd.concat([months, df["fiscal_year"].str.strip() + "-09"])
         latest[path.name] = months.dropna().max()
     return latest

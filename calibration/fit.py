@@ -50,13 +50,15 @@ PRIORS = {
     "behaviour.journey_cost": Uniform(0.0, 0.6, "cost of the journey north"),
     "behaviour.send_child_cost": Uniform(0.2, 2.0, "cost to a family of sending a child alone"),
     "border_patrol.apprehension": Uniform(0.5, 0.95, "chance an evader is caught at normal presence"),
+    "border_patrol.processing_load": Uniform(0.2, 5.0, "people an agent can process a day before the line thins"),
 }
 """The behavioural parameters fitted by ABC, with the prior range each is drawn from."""
 
 BEHAVIOUR_PATTERNS = {"title42_share": 2.0, "reencounter_share": 2.0, "family_share": 1.0, "uc_share": 1.0,
                       "release_share": 1.0, "transfer_share": 1.0, "mpp_enrollments": 1.0, "appointments": 1.0,
-                      "sectors": 1.0}
-"""Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares).
+                      "sectors": 1.0, "gotaways": 1.0}
+"""Weights of the patterns in the ABC distance ('sectors' is the mean over the nine sector shares;
+'gotaways' is compared by fiscal year, with the known gotaways reported).
 Encounter levels are left out: the inversion fits them, and at a fixed pressure they would favour
 whatever behaviour suits that pressure rather than the data."""
 

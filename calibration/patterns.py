@@ -14,10 +14,13 @@ import pandas as pd
 from model.border import SECTORS
 
 LEVELS = ("encounters_usbp", "encounters_ofo", "encounters_mx", "encounters_nca", "encounters_others",
-          "expulsions", "releases_usbp", "transfers_ice", "mpp_enrollments", "appointments")
+          "expulsions", "releases_usbp", "transfers_ice", "mpp_enrollments", "appointments", "gotaways")
 SHARES = ("family_share", "uc_share", "title42_share", "reencounter_share", "release_share", "transfer_share",
           *(f"sector_share_{s}" for s in SECTORS))
 PATTERNS = (*LEVELS, *SHARES)
+YEARLY = ("gotaways",)
+"""Patterns compared only as sums over whole fiscal years: Border Patrol's known gotaways are
+published as yearly totals (`calibration.data.known_gotaways`)."""
 TITLE42_MONTHS = ("2020-04", "2023-04")
 """Whole months under Title 42: its share is compared only there."""
 GROUPS_COMPARED = {"encounters_mx": ("mx",), "encounters_nca": ("nca",), "encounters_others": ("chnv", "other")}
@@ -25,6 +28,7 @@ ENCOUNTER_COLUMNS = {
     "encounters_usbp", "encounters_ofo", *(f"encounters_{g}" for groups in GROUPS_COMPARED.values() for g in groups),
     *(f"encounters_{c}_{d}" for c in ("usbp", "ofo") for d in ("family_members", "uc")), "encounters_title42",
     "repeat_encounters", "unique_encountered", "releases_usbp", "transfers_ice", *(f"encounters_usbp_{s}" for s in SECTORS),
+    "gotaways",
 }
 """The columns `pattern_table` reads for the encounter levels and every share (keep it beside the function):
 a table of just these, `date` and what `model.records.monthly` averages gives the same of them."""
@@ -83,8 +87,19 @@ def seed_to_seed(curves: list[pd.Series]) -> float:
     return float(np.mean(pairs)) if pairs else np.nan
 
 
+def fiscal_year_sums(series: pd.Series) -> pd.Series:
+    """A monthly series summed over each fiscal year whose twelve months all hold a value."""
+    from calibration.window import fiscal_year
+
+    values = series.dropna()
+    years = pd.Index([fiscal_year(m) for m in values.index], name="fiscal_year")
+    grouped = values.groupby(years)
+    return grouped.sum()[grouped.size() == 12]
+
+
 def errors(sim: pd.DataFrame, obs: pd.DataFrame, months: tuple[str, str] | None = None) -> pd.Series:
-    """Mean absolute log ratio per pattern over `months` (inclusive), for patterns with data there."""
+    """Mean absolute log ratio per pattern over `months` (inclusive), for patterns with data there;
+    a YEARLY pattern's over the whole fiscal years inside `months` where the observed one has data."""
     out = {}
     for name in PATTERNS:
         if name not in sim or name not in obs:
@@ -92,6 +107,8 @@ def errors(sim: pd.DataFrame, obs: pd.DataFrame, months: tuple[str, str] | None 
         s, o = sim[name], obs[name]
         if months:
             s, o = s.loc[months[0]:months[1]], o.loc[months[0]:months[1]]
+        if name in YEARLY:
+            s, o = fiscal_year_sums(s.where(o.reindex(s.index).notna())), fiscal_year_sums(o)
         r = log_ratio(s, o)
         if len(r):
             out[name] = float(r.mean())

@@ -6,7 +6,9 @@ Summary statistics (one per pattern and month of the window, named `pattern:YYYY
   groups the data distinguish (Mexico, northern Central America, others);
 - shares: the family and unaccompanied-child shares of encounters, the Title 42 share (its
   months only), the re-encounter share, the shares released by USBP and transferred to ICE, and
-  the nine sector shares of USBP encounters.
+  the nine sector shares of USBP encounters;
+- yearly: log(gotaways + 12 LEVEL_FLOOR) of each whole fiscal year (`gotaways:FY2021`), since Border
+  Patrol's known gotaways are published only as yearly totals.
 A statistic enters only where the observed value exists; a simulated share that is undefined (no
 encounters) counts as 0.
 
@@ -22,7 +24,8 @@ import pandas as pd
 
 from calibration import sector_routes, smooth_pressure
 from calibration.fit import Window, _typed
-from calibration.patterns import ENCOUNTER_COLUMNS, pattern_table
+from calibration.patterns import ENCOUNTER_COLUMNS, YEARLY, fiscal_year_sums, pattern_table
+from calibration.window import fiscal_months
 from model import records
 from model.border import SECTORS
 from model.scenario import Scenario
@@ -45,6 +48,7 @@ PATTERN_WEIGHTS = {
     ("release_share",): 1.0,
     ("transfer_share",): 1.0,
     tuple(f"sector_share_{s}" for s in SECTORS): 1.0,
+    ("gotaways",): 1.0,
 }
 """How much each pattern counts in the distance, per month, shared among the series it groups."""
 
@@ -71,7 +75,18 @@ def statistics(patterns: pd.DataFrame, months: list[str]) -> dict[str, float]:
         values = table[name] if name in table else pd.Series(np.nan, index=table.index)
         for month, v in values.items():
             out[f"{name}:{month}"] = float(v)
+    for name in YEARLY:
+        values = table[name] if name in table else pd.Series(np.nan, index=table.index)
+        for year, total in fiscal_year_sums(values).items():
+            out[f"{name}:FY{year}"] = float(np.log(max(float(total), 0.0) + 12 * LEVEL_FLOOR))
     return out
+
+
+def covered(period: str, months: set[str]) -> bool:
+    """Whether a statistic's period (a month, or a fiscal year `FY2021`) lies wholly in `months`."""
+    if period.startswith("FY"):
+        return set(fiscal_months(int(period[2:]))) <= months
+    return period in months
 
 
 def observed_statistics(obs: pd.DataFrame, window: Window) -> dict[str, float]:
@@ -114,8 +129,8 @@ class Simulator:
         stats, wanted = statistics(pattern_table(monthly(daily)), months), set(months)
         out = {}
         for key in self.keys:
-            name, _, month = key.partition(":")
-            if month not in wanted:
+            name, _, period = key.partition(":")
+            if not covered(period, wanted):
                 continue
             v = stats.get(key, np.nan)
             if not np.isfinite(v):

@@ -22,3 +22,14 @@ def through_problem(month: str) -> str | None:
     if month > LAST_MONTH:
         return f"month {month} is after the observed data, which run from {FIRST_MONTH} to {LAST_MONTH}; {choose}"
     return None
+
+
+def fiscal_year(month: str) -> int:
+    """The US federal fiscal year (October to September) a month (YYYY-MM) falls in: 2023-10 is FY2024."""
+    year, mon = int(month[:4]), int(month[5:7])
+    return year + 1 if mon >= 10 else year
+
+
+def fiscal_months(year: int) -> list[str]:
+    """The twelve months (YYYY-MM) of fiscal year `year`, October to September."""
+    return [f"{year - 1}-{m:02d}" for m in (10, 11, 12)] + [f"{year}-{m:02d}" for m in range(1, 10)]

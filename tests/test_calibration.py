@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from calibration import data, fit, smooth_pressure
+from calibration import data, fit, patterns, smooth_pressure
 from calibration.calibrate import calibrate, fit_path, historical_with_fit, starting_point
 from calibration.patterns import observed_patterns, skill
 from calibration.validate import CHECKS, SCALE_CHECKED, period_of, posterior_of, scale_check
+from calibration.window import fiscal_year
 from experiments.cli import main
 from experiments.errors import ExperimentError
 from model.scenario import SCENARIO_DIR, Scenario, load
@@ -78,6 +79,28 @@ def test_observed_patterns_are_shares_where_shares():
     t42 = pat["title42_share"].dropna()
     assert t42.index[0] == "2020-04" and t42.index[-1] == "2023-04" and t42.between(0, 1).all()
     assert pat["reencounter_share"].dropna().between(0.1, 0.5).all()
+
+
+def test_known_gotaways_are_stored_by_fiscal_year_and_only_in_their_years():
+    gone = data.observed()["gotaways"]
+    assert gone.loc["2020-10":"2021-09"].sum() == pytest.approx(data.known_gotaways()[2021])
+    assert gone.loc["2022-10":"2023-09"].sum() == pytest.approx(data.known_gotaways()[2023])
+    assert gone.loc[:"2020-09"].isna().all() and gone.loc["2023-10":].isna().all()
+
+
+def test_gotaways_are_compared_by_fiscal_year_not_month_by_month():
+    obs = observed_patterns()
+    sim = obs.copy()
+    sim["gotaways"] = obs["gotaways"].fillna(5000.0) * 2  # twice the known ones every year
+    doubled = patterns.errors(sim, obs)["gotaways"]
+    assert doubled == pytest.approx(np.log(2), abs=0.01)
+    shifted = sim.copy()  # the same years' totals, moved between months of each year
+    for year in (2021, 2022, 2023):
+        months = [m for m in shifted.index if fiscal_year(m) == year]
+        shifted.loc[months, "gotaways"] = np.linspace(0.5, 1.5, 12) * shifted.loc[months, "gotaways"]
+    assert patterns.errors(shifted, obs)["gotaways"] == pytest.approx(doubled)
+    assert "gotaways" not in patterns.errors(sim, obs, ("2020-11", "2021-09"))  # no whole reported year: no error
+    assert fit.distance(sim, obs, fit.Window("2018-10", "2024-05")) > fit.distance(obs, obs, fit.Window("2018-10", "2024-05"))
 
 
 def test_a_broken_data_file_is_one_clear_error(tmp_path, monkeypatch):

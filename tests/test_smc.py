@@ -164,6 +164,17 @@ def test_statistics_include_encounter_levels_and_the_shares():
     assert all(simulation.series_weight(k.split(":")[0]) > 0 for k in stats)
 
 
+def test_gotaways_enter_as_whole_fiscal_years_and_only_once_their_year_has_run():
+    window = fit.Window("2020-10", "2022-09")
+    obs = fit.simulate(Scenario(name="s").with_values({"run.start": window.start, "run.end": window.end,
+                                                         "run.scale": 1000}))
+    stats = simulation.statistics(obs, window.months())
+    assert stats["gotaways:FY2021"] == pytest.approx(np.log(obs.loc["2020-10":"2021-09", "gotaways"].sum() + 1200))
+    assert "gotaways:FY2022" in stats and not any(k.startswith("gotaways:2021") for k in stats)
+    assert simulation.covered("FY2021", set(window.months()))
+    assert not simulation.covered("FY2021", set(window.months()[:11]))  # a year not yet run has no statistic
+
+
 def test_the_synthetic_truth_lies_in_the_posterior_and_the_data_narrow_it(synthetic):
     _, _, result = synthetic
     summary = result["summary"].set_index("parameter")
