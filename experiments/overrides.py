@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import sys
 from dataclasses import replace
 
 from experiments.errors import UsageError
@@ -23,6 +24,8 @@ def configure(args: argparse.Namespace) -> Scenario:
     fork, drop = getattr(args, "fork", None), getattr(args, "drop", None) or ()
     scenario = override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
                         seed=args.seed, scale=args.scale, fork=fork_date(fork) if fork else None, drop=drop)
+    for note in reset_notes(scenario, parse_set(args.set)):
+        print(f"borderflow: note: {note}", file=sys.stderr)
     if not getattr(args, "empty_start", False):
         return scenario
     if snapshot_file(fork):
@@ -31,6 +34,21 @@ def configure(args: argparse.Namespace) -> Scenario:
         return scenario.empty_start()
     except ScenarioError as err:
         raise UsageError(f"--empty-start: {err} (give --fork DATE to fork it)") from None
+
+
+def reset_notes(scenario: Scenario, values: dict) -> list[str]:
+    """A line for each given value that the scenario's timeline sets again during the run: it holds only
+    until then. Not refused, since it does change the run up to that date; forks are never reset."""
+    notes = []
+    for key in values:
+        event = scenario.reset_by(key)
+        if event is not None:
+            section, name = key.split(".")[:2]
+            value = event.changes[section][name]
+            notes.append(f"{key} holds only until {event.date}, when {scenario.name}'s timeline sets it to "
+                         f"{f'{value:g}' if isinstance(value, float) else value}; a fork's values hold over later "
+                         f"events (--fork DATE)")
+    return notes
 
 
 def fork_date(text: str) -> dt.date:

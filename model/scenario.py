@@ -84,6 +84,16 @@ class Scenario:
         section, name, entry = split_key(key)
         return section == "pressure" and name in GROUPS and entry is None and bool(self.pressure.knots)
 
+    def reset_by(self, key: str):
+        """The first event of the run's own timeline, after its first day and by its last, that sets
+        `key` again (None if none does): a value given for it holds only until that date. A fork's
+        changes hold over later events, so a fork is never reset."""
+        section, name, _ = split_key(key)
+        if self.fork is not None:
+            return None
+        return next((ev for ev in self.timeline
+                     if self.run.start < ev.date <= self.run.end and name in ev.changes.get(section, {})), None)
+
     @property
     def events(self) -> tuple:
         """The timeline the run follows: the scenario's own, or with a fork's changes from its date (last,

@@ -206,6 +206,24 @@ def test_a_constant_level_the_knots_would_override_is_refused(tmp_path, capsys):
     assert code == 0 and load(str(out / "scenario.toml")).pressure.mx == 5000
 
 
+def test_a_value_the_timeline_sets_again_is_run_with_a_note_of_when(tmp_path, capsys):
+    """`historical`'s June 2024 event sets the closure's threshold: a threshold given for a run across it
+    holds only until then, which is said in one note; a run that ends before it, or a fork, is not told."""
+    across = ["run", "--scenario", "historical", "--start", "2024-06-01", "--days", "7", "--scale", "400", "--quiet",
+              "--set", "closure.activation=3000"]
+    code, _, err = cli([*across, "--out", tmp_path / "across"], capsys)
+    assert code == 0 and err.splitlines() == [
+        "borderflow: note: closure.activation holds only until 2024-06-05, when historical's timeline sets it to "
+        "2500; a fork's values hold over later events (--fork DATE)"]
+    days = pd.read_csv(tmp_path / "across" / "daily.csv")
+    assert len(days) == 7
+    code, _, err = cli([*across[:6], "3", *across[7:], "--out", tmp_path / "before"], capsys)
+    assert code == 0 and "note" not in err
+    code, _, err = cli(["run", "--scenario", "historical", "--fork", "2024-06-01", "--days", "7", "--scale", "400",
+                        "--quiet", "--set", "closure.activation=3000", "--out", tmp_path / "fork"], capsys)
+    assert code == 0 and "note" not in err
+
+
 @pytest.fixture
 def no_model(monkeypatch):
     """Fail the test if the model is started: bad --out must be caught before the run."""
