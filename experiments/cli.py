@@ -16,12 +16,11 @@ import contextlib
 import datetime as dt
 import difflib
 import os
-import signal
 import sys
 from dataclasses import fields
 from pathlib import Path
 
-from experiments.errors import ExperimentError, Stopped, Terminated, UsageError, interrupted_code
+from experiments.errors import ExperimentError, Stopped, UsageError, interrupted_code, stopped_by_signals
 from experiments.summaries import describe
 from model.params import SECTIONS
 from viz import APP_SCENARIO
@@ -438,10 +437,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from model.scenario import ScenarioError  # after parsing: --help and argparse's errors need no numpy
 
-    previous = signal.signal(signal.SIGTERM, _terminate)
     try:
-        code = args.handler(args, argv)
-        sys.stdout.flush()  # a reader that closed the pipe shows here, not at the interpreter's exit
+        with stopped_by_signals():
+            code = args.handler(args, argv)
+            sys.stdout.flush()  # a reader that closed the pipe shows here, not at the interpreter's exit
         return code
     except BrokenPipeError:
         return _closed_pipe()
@@ -455,8 +454,6 @@ def main(argv: list[str] | None = None) -> int:
         fail(err)
     except OSError as err:
         fail(f"{err.filename + ': ' if err.filename else ''}{err.strerror or err}")
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     return 2
 
 
@@ -468,11 +465,6 @@ def _closed_pipe() -> int:
         with contextlib.suppress(OSError, ValueError):
             os.dup2(devnull, stream.fileno())  # what is still buffered goes nowhere, quietly
     return CLOSED_PIPE
-
-
-def _terminate(signum, frame) -> None:
-    """SIGTERM unwinds like Ctrl-C, so staged outputs are removed and finished runs are kept."""
-    raise Terminated()
 
 
 if __name__ == "__main__":  # python -m experiments.cli, e.g. with -X importtime

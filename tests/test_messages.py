@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from experiments.errors import Terminated, stopped_by_signals
 from tests.conftest import assert_one_line_error, cli, spec_file
 
 EXE = Path(sys.executable).parent / "borderflow"
@@ -58,3 +59,33 @@ def test_params_into_head_says_nothing():
                               executable="/bin/bash", capture_output=True, text=True, timeout=60)
         assert len(done.stdout.splitlines()) == 3
         assert done.stderr.strip() in ("status 0", "status 141"), done.stderr
+
+
+class _StoppedInAFinalizer:
+    """An object whose finalizer is where a stop lands (as SIGTERM may, in a library's clean-up)."""
+
+    def __del__(self):
+        raise Terminated()
+
+
+def test_a_stop_python_drops_in_a_finalizer_is_raised_again_quietly(capsys):
+    """Python cannot let an exception leave a finalizer: it prints "Exception ignored" and goes on, so a
+    SIGTERM landing there would leave the command running. Inside `stopped_by_signals` the stop is raised
+    again in the code that was running, with nothing printed, and the handlers are put back after."""
+    import signal
+    import time
+
+    dropped, usual = [], sys.unraisablehook
+    sys.unraisablehook = dropped.append
+    try:
+        _StoppedInAFinalizer()  # outside: handed to the hook that prints it, and the code goes on
+    finally:
+        sys.unraisablehook = usual
+    assert isinstance(dropped[0].exc_value, Terminated)
+    alarm, term, hook = signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGTERM), sys.unraisablehook
+    with pytest.raises(Terminated):
+        with stopped_by_signals():
+            _StoppedInAFinalizer()
+            time.sleep(2)  # the stop is raised again here
+    assert capsys.readouterr().err == ""
+    assert (signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGTERM), sys.unraisablehook) == (alarm, term, hook)
