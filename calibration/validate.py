@@ -22,7 +22,7 @@ import pandas as pd  # noqa: E402
 
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit, posterior_path  # noqa: E402
 from calibration.patterns import (  # noqa: E402
-    LEVELS, PATTERNS, errors, log_ratio, observed_patterns, pattern_table, seed_to_seed, skill,
+    LEVELS, PATTERNS, YEARLY, errors, log_ratio, observed_patterns, pattern_table, seed_to_seed, skill,
 )
 from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
 from model.records import DEMOGRAPHICS, monthly  # noqa: E402
@@ -162,7 +162,10 @@ def plot_pattern(name: str, obs: pd.DataFrame, fit: dict, held: dict, path: Path
     ax.axvspan(pd.Timestamp(f"{HELD_OUT[0]}-01"), pd.Timestamp(f"{HELD_OUT[1]}-28"), color="grey", alpha=0.12,
                lw=0, label="held out")
     ax.axvline(pd.Timestamp(f"{FORECAST[0]}-01"), color="grey", lw=0.8, ls="--")
-    ax.set_title(name.replace("_", " "), fontsize=10)
+    title = name.replace("_", " ")
+    if name in YEARLY:  # published only as yearly totals: the dots are a year's total spread over its months
+        title += " (observed: the known ones, each fiscal year's total spread evenly over its months)"
+    ax.set_title(title, fontsize=10)
     if name in LEVELS:
         ax.set_ylabel("people / month")
     ax.legend(fontsize=7, loc="upper left")

@@ -138,7 +138,8 @@ class BorderPatrol:
     apprehension: float = p(0.8, "probability", 0, 1, "[U] calibrated; gotaway share ~20%",
                             "chance an evading crosser is caught where presence is normal and agents are free")
     surrender_caught: float = p(0.98, "probability", 0, 1, "[U]", "chance a person crossing to ask for asylum is encountered")
-    processing_load: float = p(0.5, "people/agent/day", 0.01, 100, "[U]",
+    processing_load: float = p(0.5, "people/agent/day", 0.01, 100,
+                               "[U] default; the fits draw it against known gotaways by fiscal year (through 2024-05: 2.9)",
                                "arrivals an agent can process per day before patrol is pulled off the line")
     holding_capacity: float = p(8000.0, "people (stock)", 0, 1e6,
                                 "[V] ~9,000 Mar 2019 (DHS official, CNN); +6,500 by Aug 2019 (CBP); 20,500 May 2023 (DHS official)",
