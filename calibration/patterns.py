@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from calibration.window import fiscal_year
 from model.border import SECTORS
 
 LEVELS = ("encounters_usbp", "encounters_ofo", "encounters_mx", "encounters_nca", "encounters_others",
@@ -89,8 +90,6 @@ def seed_to_seed(curves: list[pd.Series]) -> float:
 
 def fiscal_year_sums(series: pd.Series) -> pd.Series:
     """A monthly series summed over each fiscal year whose twelve months all hold a value."""
-    from calibration.window import fiscal_year
-
     values = series.dropna()
     years = pd.Index([fiscal_year(m) for m in values.index], name="fiscal_year")
     grouped = values.groupby(years)

@@ -281,9 +281,11 @@ def cmd_batch(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_sweep(args: argparse.Namespace, argv: list[str]) -> int:
     from experiments import sweep
     from experiments.output import scenario_toml
+    from experiments.overrides import note_resets
 
     spec = sweep.read(args.spec)
     base, design, runs = sweep.plan(spec)
+    note_resets(base, [*spec.set_values(), *(p.key for p in spec.parameters)])
     files = {"spec.toml": spec.text, "scenario.toml": scenario_toml(base, argv), "design.parquet": design}
     return experiment(args, runs, files, spec.outputs)
 

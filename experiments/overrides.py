@@ -22,10 +22,10 @@ def configure(args: argparse.Namespace) -> Scenario:
     """The scenario named by `args.scenario` with the command line's changes applied, all checked together;
     with `--empty-start`, a fork run from an empty border on its date instead of from its history."""
     fork, drop = getattr(args, "fork", None), getattr(args, "drop", None) or ()
-    scenario = override(load(args.scenario), parse_set(args.set), days=args.days, start=args.start, end=args.end,
+    given = parse_set(args.set)
+    scenario = override(load(args.scenario), given, days=args.days, start=args.start, end=args.end,
                         seed=args.seed, scale=args.scale, fork=fork_date(fork) if fork else None, drop=drop)
-    for note in reset_notes(scenario, parse_set(args.set)):
-        print(f"borderflow: note: {note}", file=sys.stderr)
+    note_resets(scenario, given)
     if not getattr(args, "empty_start", False):
         return scenario
     if snapshot_file(fork):
@@ -36,19 +36,18 @@ def configure(args: argparse.Namespace) -> Scenario:
         raise UsageError(f"--empty-start: {err} (give --fork DATE to fork it)") from None
 
 
-def reset_notes(scenario: Scenario, values: dict) -> list[str]:
-    """A line for each given value that the scenario's timeline sets again during the run: it holds only
-    until then. Not refused, since it does change the run up to that date; forks are never reset."""
-    notes = []
-    for key in values:
+def note_resets(scenario: Scenario, keys) -> None:
+    """A note on stderr for each given or varied value (`keys`) that the scenario's timeline sets again
+    during the run: it holds only until then. Not refused like `refuse_ignored`'s, since it does change
+    the run up to that date; forks are never reset."""
+    for key in keys:
         event = scenario.reset_by(key)
         if event is not None:
             section, name = key.split(".")[:2]
             value = event.changes[section][name]
-            notes.append(f"{key} holds only until {event.date}, when {scenario.name}'s timeline sets it to "
-                         f"{f'{value:g}' if isinstance(value, float) else value}; a fork's values hold over later "
-                         f"events (--fork DATE)")
-    return notes
+            print(f"borderflow: note: {key} holds only until {event.date}, when {scenario.name}'s timeline sets it "
+                  f"to {f'{value:g}' if isinstance(value, float) else value}; a fork's values hold over later events "
+                  f"(--fork DATE)", file=sys.stderr)
 
 
 def fork_date(text: str) -> dt.date:

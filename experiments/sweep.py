@@ -96,6 +96,10 @@ class Spec:
         return {"num_vars": len(self.parameters), "names": [p.key for p in self.parameters],
                 "bounds": [[p.low, p.high] for p in self.parameters]}
 
+    def set_values(self) -> dict[str, Any]:
+        """What [set] gives, by dotted key."""
+        return _flatten(self.data.get("set", {}), self.where + " [set]")
+
     def scenario(self) -> Scenario:
         """The base scenario with [run] and [set] applied."""
         name = self.data["scenario"]
@@ -108,7 +112,7 @@ class Spec:
             drop = span.pop("drop", ())
             if isinstance(drop, str):
                 drop = [drop]
-            scenario = override(load(name), _flatten(self.data.get("set", {}), self.where + " [set]"),
+            scenario = override(load(name), self.set_values(),
                                 drop=drop, **{k: span.get(k) for k in RUN_KEYS if k != "drop"})
         except (ScenarioError, UsageError, ValueError) as err:
             raise ExperimentError(f"{self.where}: {err}") from None

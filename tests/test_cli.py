@@ -18,7 +18,7 @@ from experiments.output import OUTPUTS
 from experiments.plots import closure_thresholds
 from model.records import COLUMNS
 from model.scenario import load, named_scenarios
-from tests.conftest import assert_one_line_error, cli
+from tests.conftest import assert_one_line_error, cli, spec_file
 
 SCENARIO = """\
 name = "test-border"
@@ -222,6 +222,12 @@ def test_a_value_the_timeline_sets_again_is_run_with_a_note_of_when(tmp_path, ca
     code, _, err = cli(["run", "--scenario", "historical", "--fork", "2024-06-01", "--days", "7", "--scale", "400",
                         "--quiet", "--set", "closure.activation=3000", "--out", tmp_path / "fork"], capsys)
     assert code == 0 and "note" not in err
+    sweep = spec_file(tmp_path, 'scenario = "historical"\ndesign = "lhs"\nsamples = 2\noutputs = ["days_closed"]\n'
+                               '[run]\nstart = 2024-06-01\ndays = 7\nscale = 400\n[set]\n"closure.lift" = 1000\n'
+                               '[parameters]\n"closure.activation" = { range = [2000, 3000] }\n')
+    code, _, err = cli(["sweep", sweep, "--out", tmp_path / "sweep", "--quiet"], capsys)  # given and varied alike
+    assert code == 0 and [line.split(" holds")[0] for line in err.splitlines()] == [
+        "borderflow: note: closure.lift", "borderflow: note: closure.activation"]
 
 
 @pytest.fixture
