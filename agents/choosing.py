@@ -15,9 +15,9 @@ import numpy as np
 
 from agents.traveller import move_all, retire_all
 from agents.valuation import (APPOINTMENT, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
-                              best_evasion, border_options, can_evade, draw_choices)
+                              best_evasion, border_options, can_evade, draw_choices, within_bar)
 from model.params import GROUPS, KINDS
-from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes
+from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes, reentry_outlook
 from model.states import State
 
 UC = KINDS.index("uc")
@@ -40,6 +40,7 @@ class Deciders:
         self.claim, self.risk, self.days_left = p.claim[rows], p.risk[rows], p.patience[rows] - p.waited[rows]
         self.fear = (self.claim > model.levers.processing.fear_threshold).astype(np.intp)
         self.belief = p.belief[rows]
+        self.barred = (p.barred_until[rows] >= model.day) & (self.k != UC)  # an order to reinstate if caught
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -118,8 +119,12 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     beh, levers, n = m.beh, m.levers, len(d)
     at = circumstances(m, d)
     values = np.full((n, COLUMNS), -np.inf)
-    values[:, :4] = border_options(m.worth, beh, d.belief, claim=d.claim, risk=d.risk,
+    values[:, :4] = border_options(m.worth, beh, judged_beliefs(m, d), claim=d.claim, risk=d.risk,
                                    can_evade=EVADES[d.g, d.k], at=at)
+    if d.barred.any():  # a reinstated order may bring a prosecution, wherever they are encountered
+        risk = np.where(d.barred, reentry_outlook(levers)[1] * beh.prosecution_cost, 0.0)
+        values[:, :4] -= risk[:, None]
+        values[:, EVADE] += risk * (1.0 - at.evade_catch)  # an evader only if caught
     best = values[:, :4].max(axis=1)
     patient = at.days_left > 0
     values[:, WAIT] = np.where(patient, best - at.day_cost * beh.reconsider_days - beh.choice_noise, -np.inf)
@@ -137,6 +142,17 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
         enter, far = m.outlook_array[d.g, UC, d.fear, 0].T
         values[:, SEND_CHILD] = np.where(d.children > 0, m.worth.outcome(enter, far) - beh.send_child_cost, -np.inf)
     return values, awaited
+
+
+def judged_beliefs(m, d: Deciders) -> np.ndarray:
+    """The beliefs each decider values its options with: its own, or for someone within the
+    re-entry bar of a removal order, its own as the reinstatement rules narrow them
+    (`valuation.within_bar`, the same arithmetic as at home)."""
+    if not d.barred.any():
+        return d.belief
+    screen, _ = reentry_outlook(m.levers)
+    narrowed = within_bar(d.belief, (d.barred & (d.fear == 1))[:, None], screen, out=np.empty_like(d.belief))
+    return np.where(d.barred[:, None], narrowed, d.belief)
 
 
 def future_best(m, d: Deciders, table: dict, values: np.ndarray) -> np.ndarray:

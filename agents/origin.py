@@ -34,7 +34,7 @@ from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
 from agents.traveller import days_from_now, move_all, retire_all, set_out_from_home, start_journeys
 from agents.valuation import (Circumstances, best_evasion, can_evade, draw_choices, expected_best, logit_chances,
-                              option_terms, option_values)
+                              option_terms, option_values, within_bar)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
 from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
@@ -175,11 +175,7 @@ class OriginCommunities(Agent):
         belief, barred = beliefs[0], beliefs[1]
         self.heard.reshape(-1, 6).take(self._heard_row, axis=0, out=belief)
         screen, prosecution = reentry_outlook(levers)
-        barred[...] = belief
-        tried, entry = belief.reshape(-1, 3, 2)[:, :2], barred.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
-        enter = np.where(self._fearful, np.minimum(tried[..., 0], screen), tried[..., 0])  # through the narrower screen
-        entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
-        entry[..., 0] = enter
+        within_bar(belief, self._fearful, screen, out=barred)
         if ahead is not None:  # what the new rules imply against today's, for the journey after the change
             effective, table = ahead
             inputs = (table, m.outlook_array, self._heard_row)

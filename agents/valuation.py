@@ -135,6 +135,21 @@ def option_terms(beh, shape: tuple, *, claim, risk, can_evade,
     return gain, caught, closed
 
 
+def within_bar(belief: np.ndarray, screened, screen: float, out: np.ndarray) -> np.ndarray:
+    """Beliefs as someone within the re-entry bar of a removal order judges them (into `out`, both
+    a row of six a person or class): the order is reinstated when they are encountered again, so
+    a claim is heard only at the reasonable-fear standard (`screen`, `model.policy.reentry_outlook`)
+    and whoever is not screened in is removed far away. `screened` (broadcast against the rows,
+    with an axis of one for the options) says whose claims meet the fear standard at all; the
+    others' beliefs are unchanged. One arithmetic for people at home and in a border city."""
+    out[...] = belief
+    tried, entry = belief.reshape(-1, 3, 2)[:, :2], out.reshape(-1, 3, 2)[:, :2]  # (enter, far): surrender, port
+    enter = np.where(screened, np.minimum(tried[..., 0], screen), tried[..., 0])  # through the narrower screen
+    entry[..., 1] = np.minimum(1.0, tried[..., 1] + tried[..., 0] - enter)
+    entry[..., 0] = enter
+    return out
+
+
 def option_values(worth: Worth, belief: np.ndarray, home, terms: tuple) -> np.ndarray:
     """`border_options` from its `option_terms` (which broadcast against `belief` without its
     last axis) and the value of going home."""

@@ -167,3 +167,32 @@ def test_outlook_agrees_with_disposition_case_by_case(name, base):
                     for what, p, observed in (("enter", enter, (1 - c) + c * e / n), ("far", far, c * f / n)):
                         tol = 4.5 * math.sqrt(max(p * (1 - p), 1e-4) / n)
                         assert observed == pytest.approx(p, abs=tol), (name, group, kind, claims, option.name, what)
+
+
+def test_a_decider_within_the_bar_weighs_reinstatement_and_prosecution():
+    """Back in a border city after a removal order, crossing is judged by the reinstatement rules:
+    a claim is heard only at the reasonable-fear standard, and a prosecution may follow."""
+    from agents.choosing import Deciders, option_values
+    from agents.valuation import EVADE, PORT, SURRENDER
+
+    def values(barred, **processing):
+        m = model(processing=processing)
+        m.read_news()
+        m.crowding = m.city_crowding()
+        t = migrant(m, group="nca", claim=0.9)
+        t.belief = [0.6, 0.2, 0.5, 0.2, 0.0, 0.0]
+        t.barred_until = m.day + (100 if barred else -1)
+        return option_values(m, Deciders(m, t.rows))[0][0]
+
+    free, barred = values(False), values(True)
+    for option in (SURRENDER, PORT):
+        assert barred[option] < free[option] - 0.05  # a screened-in chance of 0.25, not 0.6 or 0.5
+    assert barred[EVADE] < free[EVADE]  # a caught evader is reinstated too
+    # Nothing narrower than their own belief and no prosecution: the bar changes nothing.
+    same = dict(reasonable_fear=1.0, prosecution=0.0)
+    assert values(True, **same)[:3].tolist() == pytest.approx(values(False, **same)[:3].tolist())
+    # Prosecution alone costs every way of being encountered, an evader only if caught.
+    only = dict(reasonable_fear=1.0, prosecution=1.0)
+    cost = values(False, **only)[:3] - values(True, **only)[:3]  # surrender, evade, port (appointments are shut)
+    assert cost[SURRENDER] > 0 and cost[PORT] == pytest.approx(cost[SURRENDER])
+    assert 0 < cost[EVADE] < cost[SURRENDER]
