@@ -40,7 +40,7 @@ class BorderPatrolSector(FixedAgent):
         normal = bp.agents * bp.allocation[self.sector]
         presence = (self.agents / normal) ** bp.presence_exponent if normal > 0 else 1.0
         busy = min(bp.busy_cap, self.arrivals_yesterday / max(1.0, self.agents * bp.processing_load))
-        return max(0.0, min(0.99, bp.apprehension * presence * (1.0 - busy)))
+        return max(0.0, min(bp.catch_cap, bp.apprehension * presence * (1.0 - busy)))
 
     def end_of_day(self) -> None:
         self.arrivals_yesterday, self.arrivals, self.crossers = self.arrivals, 0.0, 0.0

@@ -15,9 +15,10 @@ import numpy as np
 
 from agents.traveller import move_all, retire_all
 from agents.valuation import (APPOINTMENT, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
-                              best_evasion, border_options, can_evade, draw_choices, within_bar)
+                              best_evasion, border_options, draw_choices, within_bar)
 from model.params import GROUPS, KINDS
-from model.policy import Option, appointments_open, children_exempt_adults_barred, port_takes, reentry_outlook
+from model.policy import (Option, appointments_open, can_evade, children_exempt_adults_barred, port_takes,
+                          reentry_outlook)
 from model.states import State
 
 UC = KINDS.index("uc")

@@ -32,12 +32,13 @@ from agents.choosing import open_to_kind, outlook_array
 from agents.family import Family
 from agents.migrant import Migrant
 from agents.minor import UnaccompaniedMinor
+from agents.routes import draw_cities
 from agents.traveller import days_from_now, move_all, retire_all, set_out_from_home, start_journeys
-from agents.valuation import (Circumstances, best_evasion, can_evade, draw_choices, expected_best, logit_chances,
-                              option_terms, option_values, within_bar)
+from agents.valuation import (Circumstances, best_evasion, draw_choices, expected_best, logit_chances, option_terms,
+                              option_values, within_bar)
 from model.border import CITIES
 from model.params import GROUPS, KINDS
-from model.policy import OPTIONS, Choice, parole_open, reentry_outlook
+from model.policy import OPTIONS, Choice, can_evade, parole_open, reentry_outlook
 from model.pressure import Pressure
 from model.states import State
 
@@ -291,14 +292,8 @@ class OriginCommunities(Agent):
     def routes(self, groups: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For leavers of these groups (indices in `GROUPS`): the border city each heads for, drawn
         from its group's routes today, and the day each gets there."""
-        m, n = self.model, len(groups)
-        # One draw for everyone: each group's cumulative route weights, scaled to 1 and shifted by
-        # the group's index, make one sorted table to look every leaver's city up in.
-        cumulative = m.route_weights
-        table = (cumulative / cumulative[:, -1:] + np.arange(len(GROUPS))[:, None]).ravel()
-        cities = np.searchsorted(table, groups + m.rng.random(n), "right") - groups * cumulative.shape[1]
-        cities = np.minimum(cities, cumulative.shape[1] - 1)  # a draw rounded up to the next group's start
-        return cities, days_from_now(m, n, m.beh.travel_days)
+        m = self.model
+        return draw_cities(m.rng, m.route_weights, groups), days_from_now(m, len(groups), m.beh.travel_days)
 
     def reconsider(self, rows: np.ndarray) -> None:
         """People removed to the origin, or moved south by Mexico, whose time to reconsider has

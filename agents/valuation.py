@@ -88,11 +88,6 @@ class Circumstances:
     days_left: np.ndarray
 
 
-def can_evade(group: str, kind: str) -> bool:
-    """Unaccompanied children from far away come to be found, not to hide; Mexican children may evade."""
-    return kind != "uc" or group == "mx"
-
-
 ENTER = np.array([0, 0, 2, 4])
 FAR = np.array([1, 1, 3, 5])
 """The belief columns each way of trying to enter is judged by (evading: as surrendering, when caught)."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-import math
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -20,13 +19,13 @@ from agents.cbp import CITY_SECTOR, reallocate, watch_the_line
 from agents.choosing import outlook_array
 from agents.origin import OriginCommunities
 from agents.population import NONE, Population
+from agents.routes import pull_today, usual_pull
 from agents.traveller import learn_all, move_all
 from agents.valuation import Worth, sector_arrays
 from model.border import CITIES, SECTORS, Border
 from model.calendar import Calendar
 from model.courts import Courts
 from model.information import Information
-from model.params import GROUPS
 from model.policy import Budget, Levers, Option, outlook_table
 from model.processing import Processing
 from model.records import COLUMNS
@@ -76,10 +75,8 @@ class BorderModel(Model):
         self.mexico = MexicanAuthority(self)
         self.origins = OriginCommunities(self)
         self.reach_index, self.sector_danger_array, self.city_danger = sector_arrays(self.border)
+        self.route_base = usual_pull(self.border)
         by_sector = self.border.cities_by_sector
-        self.route_base = np.array([[self.border.route_weights[group][k] / len(by_sector[SECTORS[k]])
-                                     for k in CITY_SECTOR] for group in GROUPS])
-        """(group, city): a group's usual pull of each city, its sector's weight shared among the sector's cities."""
         width = max(len(c) for c in by_sector.values())
         self.cities_in_sector = np.array([by_sector[s] + [NONE] * (width - len(by_sector[s])) for s in SECTORS])
         """Each sector's border cities (padded with NONE): where CBP returns people it met there."""
@@ -276,19 +273,10 @@ class BorderModel(Model):
         self.port_wait = np.array([port.expected_wait() for port in self.ports])  # the lines as they stand this morning
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
-        # Each group's pull of each city: its sector's weight shared among the sector's cities, less
-        # where evaders are caught, less where shelters are crowded; one array, a row a group.
-        tilt = self.beh.route_sensitivity
-        deterred = np.array([math.exp(-catch * tilt) for catch in self.catch])[CITY_SECTOR]
-        scores = self.route_base * deterred / (1.0 + np.array(self.crowding))
-        self.route_weights = np.cumsum(scores, axis=1)  # (group, city), accumulated: for drawing a city
-        totals = [[sum(row)] for row in scores.tolist()]  # Python's sum (compensated, unlike numpy's), as ever
-        if all(total > 0 for total, in totals):
-            self.route_shares = scores / np.array(totals)
-        else:  # a group no route pulls at all is expected nowhere
-            totals = np.array(totals)
-            self.route_shares = np.divide(scores, totals, out=np.zeros_like(scores), where=totals > 0)
-        """(group, city): where a group's travellers are expected to head today."""
+        # (group, city): each group's pull of each city today (`agents/routes.py`), accumulated for
+        # drawing a leaver's city, and as shares: where a group's travellers are expected to head.
+        self.route_weights, self.route_shares = pull_today(self.route_base, self.catch, self.crowding,
+                                                           self.beh.route_sensitivity)
 
     def return_cities(self, rows: np.ndarray) -> np.ndarray:
         """Where CBP returns people to Mexico: a city in the sector of encounter, else their own."""

@@ -148,6 +148,8 @@ class BorderPatrol:
     presence_exponent: float = p(0.5, "exponent", 0, 3, "[U]",
                                  "catch rate scales with (agents in the sector / normal posting) to this power")
     busy_cap: float = p(0.9, "share", 0, 1, "[U]", "largest share of a sector's agents processing can take off the line")
+    catch_cap: float = p(0.99, "probability", 0, 1, "[U]",
+                         "highest chance an evader is caught, however many agents watch: some always get through")
 
 
 @dataclass(frozen=True)

@@ -290,6 +290,13 @@ def bar_ends(levers: Levers, day: int, child, outcome):
     return np.where(barred, day + round(365 * levers.processing.reentry_bar_years), -1)
 
 
+def can_evade(group: str, kind: str) -> bool:
+    """Whether someone may try to cross unseen: unaccompanied children from far away come to be
+    found, not to hide (they are handed to HHS, and a smuggler's drop-off ends at the first agent);
+    Mexican children, who can be returned at once, may evade like adults."""
+    return kind != "uc" or group == "mx"
+
+
 def port_takes(levers: Levers, kind: str) -> bool:
     """Whether a port processes someone who walks up to ask for protection: ports closed to asylum
     turn everyone away but (if `ports.uc_when_closed`) unaccompanied children."""
