@@ -144,7 +144,7 @@ class BorderPatrol:
     holding_capacity: float = p(8000.0, "people (stock)", 0, 1e6,
                                 "[V] ~9,000 Mar 2019 (DHS official, CNN); +6,500 by Aug 2019 (CBP); 20,500 May 2023 (DHS official)",
                                 "people Border Patrol can hold at once; when full, people who would be held for a fear "
-                                "screening are released (parole with conditions / notice to report, as in 2019-2023)")
+                                "screening are released (notice to appear 2019, notice to report 2021, parole 2021-2023)")
     presence_exponent: float = p(0.5, "exponent", 0, 3, "[U]",
                                  "catch rate scales with (agents in the sector / normal posting) to this power")
     busy_cap: float = p(0.9, "share", 0, 1, "[U]", "largest share of a sector's agents processing can take off the line")

@@ -185,10 +185,10 @@ def disposition(levers: Levers, budget: Budget, rand, *, group: str, kind: str, 
     if levers.mpp.active and group in levers.mpp.groups and budget.take("mpp", people):
         return Outcome.MPP
     if not can_hold:
-        return Outcome.RELEASE  # Border Patrol's holding is full: released to report to ICE (parole + ATD)
+        return Outcome.RELEASE  # holding full: released from the station, as in 2019, 2021 and 2023 (ODD 7.7 step 8)
     held = budget.take("family_detention", families) if kind == "family" else budget.take("er", people)
     if not held:
-        return Outcome.RELEASE  # no bed to hold them for a fear screening
+        return Outcome.RELEASE  # no place to hold them for a fear screening (ODD 7.7 step 9)
     if rand.random() < _screen_in(levers):
         return Outcome.ICE_RELEASE
     return _remove(levers, budget, group, people, flies)
