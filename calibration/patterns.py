@@ -96,6 +96,23 @@ def fiscal_year_sums(series: pd.Series) -> pd.Series:
     return grouped.sum()[grouped.size() == 12]
 
 
+def observed_long(obs: pd.DataFrame) -> pd.DataFrame:
+    """The observed patterns a row a month and pattern (`month`, `pattern`, `observed`), for a table
+    beside the simulated ones. A YEARLY pattern is known only as fiscal-year totals, so its months
+    have no observed value; `observed_fiscal_year` gives the total of the fiscal year each month is in
+    (the observed table stores it spread evenly over the months, which only its sums may be read as)."""
+    long = obs.reset_index().melt(id_vars="month", var_name="pattern", value_name="observed")
+    long["observed_fiscal_year"] = np.nan
+    for name in YEARLY:
+        if name not in obs:
+            continue
+        totals = fiscal_year_sums(obs[name])
+        rows = long["pattern"] == name
+        long.loc[rows, "observed_fiscal_year"] = long.loc[rows, "month"].map(fiscal_year).map(totals)
+        long.loc[rows, "observed"] = np.nan
+    return long
+
+
 def errors(sim: pd.DataFrame, obs: pd.DataFrame, months: tuple[str, str] | None = None) -> pd.Series:
     """Mean absolute log ratio per pattern over `months` (inclusive), for patterns with data there;
     a YEARLY pattern's over the whole fiscal years inside `months` where the observed one has data."""

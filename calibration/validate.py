@@ -22,7 +22,8 @@ import pandas as pd  # noqa: E402
 
 from calibration.calibrate import fit_meta, fit_path, historical_with_fit, posterior_path  # noqa: E402
 from calibration.patterns import (  # noqa: E402
-    LEVELS, PATTERNS, YEARLY, errors, log_ratio, observed_patterns, pattern_table, seed_to_seed, skill,
+    LEVELS, PATTERNS, YEARLY, errors, log_ratio, observed_long, observed_patterns, pattern_table, seed_to_seed,
+    skill,
 )
 from calibration.window import FIRST_MONTH, LAST_MONTH  # noqa: E402
 from model.records import DEMOGRAPHICS, monthly  # noqa: E402
@@ -262,8 +263,7 @@ def validate(out: Path, replicates: int = 8, scale: int = 40, workers: int = 2, 
             rows.append(t.assign(fit=label, band=band).reset_index())
     long = pd.concat(rows).melt(id_vars=["month", "fit", "band"], var_name="pattern", value_name="simulated")
     long = long.pivot_table(index=["month", "pattern", "fit"], columns="band", values="simulated").reset_index()
-    observed_long = obs.reset_index().melt(id_vars="month", var_name="pattern", value_name="observed")
-    long.merge(observed_long, on=["month", "pattern"], how="left").to_csv(out / "patterns.csv", index=False)
+    long.merge(observed_long(obs), on=["month", "pattern"], how="left").to_csv(out / "patterns.csv", index=False)
 
     (out / "patterns").mkdir()
     for name in PATTERNS:

@@ -103,6 +103,18 @@ def test_gotaways_are_compared_by_fiscal_year_not_month_by_month():
     assert fit.distance(sim, obs, fit.Window("2018-10", "2024-05")) > fit.distance(obs, obs, fit.Window("2018-10", "2024-05"))
 
 
+def test_the_patterns_table_gives_gotaways_as_fiscal_year_totals_not_monthly_observations():
+    obs = observed_patterns()
+    long = patterns.observed_long(obs)
+    gone = long[long["pattern"] == "gotaways"].set_index("month")
+    assert gone["observed"].isna().all()  # no month of them is observed
+    assert gone.loc["2020-10":"2021-09", "observed_fiscal_year"].tolist() == pytest.approx([data.known_gotaways()[2021]] * 12)
+    assert gone.loc[:"2020-09", "observed_fiscal_year"].isna().all()
+    usbp = long[long["pattern"] == "encounters_usbp"].set_index("month")
+    assert usbp["observed"].tolist() == obs["encounters_usbp"].tolist()  # others as they were
+    assert usbp["observed_fiscal_year"].isna().all()
+
+
 def test_a_broken_data_file_is_one_clear_error(tmp_path, monkeypatch):
     (tmp_path / "sw_monthly_by_component.csv").write_text("month,component\n2020-01,USBP\n")
     monkeypatch.setattr(data, "DATA_DIR", tmp_path)
