@@ -173,7 +173,8 @@ class Processing:
     fear_threshold: float = p(0.2, "claim strength", 0, 1, "[U]", "claim strength above which a person asked about fear claims it")
     screen_in: float = p(0.75, "probability", 0.0, 1.0, "[V] GAO-20-250 71%; DOJ 83% (0.63-0.90)",
                          "credible-fear pass rate, significant-possibility standard")
-    er_capacity: float = p(1200.0, "people/day", 0, 1e5, "[U] ICE detention intake for credible-fear screening",
+    er_capacity: float = p(1200.0, "people/day", 0, 1e5, "[U] ICE detention intake for credible-fear screening; "
+                           "USCIS had ~109,000 fear-screening referrals in FY2018 (~300/day, GAO-20-250): a caseload, not a limit",
                            "single adults who can be held for a fear screening per day")
     family_detention: float = p(100.0, "families/day", 0, 1e5,
                                 "[U] family residential centres ~3,200 beds (Houston Chronicle 2021-02-28), 20-day Flores limit",
