@@ -81,3 +81,23 @@ def test_the_reference_is_mesas_boltzmann_example_with_cell_agents():
     assert len(model.agents) == 100 and all(isinstance(a, CellAgent) for a in model.agents)
     rate = reference.boltzmann_rate(agents=100, steps=20, seed=1, repeats=2)
     assert math.isfinite(rate) and rate > 0
+
+
+def test_day_cost_parts_a_run_into_its_days_and_its_agent_events():
+    from benchmarks import day_cost
+
+    days, per_day, per_event = 2000, 1.4e-3, 4e-6  # made-up costs, runs made from them exactly
+    runs = [(k, days * per_day + events * per_event, events) for k, events in ((1000, 90_000), (400, 220_000))]
+    assert day_cost.split(days, runs) == pytest.approx((per_day, per_event))
+    real = day_cost.model_time(day_cost.load("historical").with_values({"run.end": END, "run.scale": 1000}), 1)
+    assert real[0] > 0 and real[1] > 0
+
+
+def test_day_cost_refuses_bad_scales_in_one_line(monkeypatch):
+    from benchmarks import day_cost
+
+    for bad in (["--scales", "400"], ["--scales", "a,b"], ["--scales", "0,400"]):
+        monkeypatch.setattr(sys, "argv", ["day_cost.py", *bad])
+        with pytest.raises(SystemExit) as stop:
+            day_cost.main()
+        assert str(stop.value).startswith("day_cost: ") and "\n" not in str(stop.value)
