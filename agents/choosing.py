@@ -123,9 +123,9 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     values[:, :4] = border_options(m.worth, beh, judged_beliefs(m, d), claim=d.claim, risk=d.risk,
                                    can_evade=EVADES[d.g, d.k], at=at)
     if d.barred.any():  # a reinstated order may bring a prosecution, wherever they are encountered
-        risk = np.where(d.barred, reentry_outlook(levers)[1] * beh.prosecution_cost, 0.0)
-        values[:, :4] -= risk[:, None]
-        values[:, EVADE] += risk * (1.0 - at.evade_catch)  # an evader only if caught
+        prosecution = np.where(d.barred, reentry_outlook(levers)[1] * beh.prosecution_cost, 0.0)  # expected loss
+        values[:, :4] -= prosecution[:, None]
+        values[:, EVADE] += prosecution * (1.0 - at.evade_catch)  # an evader only if caught
     best = values[:, :4].max(axis=1)
     patient = at.days_left > 0
     values[:, WAIT] = np.where(patient, best - at.day_cost * beh.reconsider_days - beh.choice_noise, -np.inf)
