@@ -83,21 +83,24 @@ def test_the_reference_is_mesas_boltzmann_example_with_cell_agents():
     assert math.isfinite(rate) and rate > 0
 
 
-def test_day_cost_parts_a_run_into_its_days_and_its_agent_events():
+def test_day_cost_parts_the_scale_benchmarks_runs_into_their_days_and_agent_events(tmp_path):
     from benchmarks import day_cost
 
     days, per_day, per_event = 2000, 1.4e-3, 4e-6  # made-up costs, runs made from them exactly
-    runs = [(k, days * per_day + events * per_event, events) for k, events in ((1000, 90_000), (400, 220_000))]
-    assert day_cost.split(days, runs) == pytest.approx((per_day, per_event))
-    real = day_cost.model_time(day_cost.load("historical").with_values({"run.end": END, "run.scale": 1000}), 1)
-    assert real[0] > 0 and real[1] > 0
+    made = pd.DataFrame({"days": days, "agent_events": [90_000, 220_000, 95_000]})
+    made["model_s"] = days * per_day + made["agent_events"] * per_event
+    assert day_cost.split(made) == pytest.approx((per_day, per_event))
+    paths = [scale_benchmark.run_one(scale, 1, tmp_path, "historical", END) for scale in (1000, 400, 40)]
+    runs = day_cost.coarse_runs(scale_benchmark.read_results(paths), 100)
+    assert sorted(runs["scale"]) == [400, 1000] and (runs["days"] == 123).all()  # 2018-10-01 to 2019-01-31
+    with pytest.raises(ValueError, match="two scales"):
+        day_cost.coarse_runs(scale_benchmark.read_results(paths), 500)
 
 
-def test_day_cost_refuses_bad_scales_in_one_line(monkeypatch):
+def test_day_cost_says_in_one_line_when_it_has_no_runs(monkeypatch, tmp_path):
     from benchmarks import day_cost
 
-    for bad in (["--scales", "400"], ["--scales", "a,b"], ["--scales", "0,400"]):
-        monkeypatch.setattr(sys, "argv", ["day_cost.py", *bad])
-        with pytest.raises(SystemExit) as stop:
-            day_cost.main()
-        assert str(stop.value).startswith("day_cost: ") and "\n" not in str(stop.value)
+    monkeypatch.setattr(sys, "argv", ["day_cost.py", "--results", str(tmp_path)])
+    with pytest.raises(SystemExit) as stop:
+        day_cost.main()
+    assert str(stop.value).startswith("day_cost: no runs in ") and "\n" not in str(stop.value)
