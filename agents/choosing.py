@@ -120,10 +120,10 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     beh, levers, n = m.beh, m.levers, len(d)
     at = circumstances(m, d)
     values = np.full((n, COLUMNS), -np.inf)
-    values[:, :4] = border_options(m.worth, beh, judged_beliefs(m, d), claim=d.claim, risk=d.risk,
-                                   can_evade=EVADES[d.g, d.k], at=at)
-    if d.barred.any():  # a reinstated order may bring a prosecution, wherever they are encountered
-        prosecution = np.where(d.barred, reentry_outlook(levers)[1] * beh.prosecution_cost, 0.0)  # expected loss
+    belief, prosecution = within_bar_terms(m, d)
+    values[:, :4] = border_options(m.worth, beh, belief, claim=d.claim, risk=d.risk, can_evade=EVADES[d.g, d.k],
+                                   at=at)
+    if prosecution is not None:  # a reinstated order may bring a prosecution, wherever they are encountered
         values[:, :4] -= prosecution[:, None]
         values[:, EVADE] += prosecution * (1.0 - at.evade_catch)  # an evader only if caught
     best = values[:, :4].max(axis=1)
@@ -145,15 +145,18 @@ def option_values(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
     return values, awaited
 
 
-def judged_beliefs(m, d: Deciders) -> np.ndarray:
-    """The beliefs each decider values its options with: its own, or for someone within the
-    re-entry bar of a removal order, its own as the reinstatement rules narrow them
-    (`valuation.within_bar`, the same arithmetic as at home)."""
+def within_bar_terms(m, d: Deciders) -> tuple[np.ndarray, np.ndarray | None]:
+    """The beliefs each decider values its options with, and each one's expected loss from a
+    prosecution if encountered (None when nobody deciding is barred): for someone within the re-entry
+    bar of a removal order, its own beliefs as the reinstatement rules narrow them
+    (`valuation.within_bar`, the same arithmetic as at home), and the rules' chance of a prosecution
+    times its cost; for anyone else, its own beliefs and no loss."""
     if not d.barred.any():
-        return d.belief
-    screen, _ = reentry_outlook(m.levers)
+        return d.belief, None
+    screen, prosecution = reentry_outlook(m.levers)
     narrowed = within_bar(d.belief, (d.barred & (d.fear == 1))[:, None], screen, out=np.empty_like(d.belief))
-    return np.where(d.barred[:, None], narrowed, d.belief)
+    loss = np.where(d.barred, prosecution * m.beh.prosecution_cost, 0.0)
+    return np.where(d.barred[:, None], narrowed, d.belief), loss
 
 
 def future_best(m, d: Deciders, table: dict, values: np.ndarray) -> np.ndarray:
