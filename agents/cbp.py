@@ -118,9 +118,6 @@ class PortOfEntry(FixedAgent):
     def capacity(self) -> float:
         return self.model.levers.ports.walkup_capacity / len(CITIES)
 
-    def expected_wait(self) -> float:
-        return self.queued / self.capacity if self.capacity > 0 else 1e6
-
     def join(self, rows: np.ndarray) -> None:
         """Walk up and wait on the list (no wake-up pending: they are in line)."""
         m = self.model
@@ -129,27 +126,33 @@ class PortOfEntry(FixedAgent):
         self.line.extend(rows.tolist())
         self.queued += float(m.population.people[rows].sum())
 
-    def process(self) -> tuple[np.ndarray, np.ndarray]:
+    def process(self, seen: list[int], turned: list[int]) -> None:
         """Who is seen today, oldest first, up to the port's capacity, and who is turned away: a
         port closed to asylum first turns away everyone in line it no longer takes (see
-        `port_takes`). The caller encounters the first and sends the others back to the city."""
+        `port_takes`). Their rows are added to `seen` and `turned` (a day's ports fill the same two
+        lists): the caller encounters the first and sends the others back to the city."""
         m = self.model
         levers, people = m.levers, m.population.people
-        turned = []
         if not levers.ports.asylum_open:
             line = np.array(self.line, dtype=np.intp)
             takes = np.array([port_takes(levers, kind) for kind in KINDS])[counted_kinds(m, line)]
-            turned = line[~takes].tolist()
+            turned += line[~takes].tolist()
             self.line = deque(line[takes].tolist())
             self.queued = float(people[line[takes]].sum())
-        seen, room = [], self.capacity
-        while self.line and (room >= people[self.line[0]] or (room > 0 and m.random.random()
-                                                               < room / people[self.line[0]])):
-            row = self.line.popleft()
+        line, room = self.line, self.capacity
+        while line and (room >= people[line[0]] or (room > 0 and m.random.random() < room / people[line[0]])):
+            row = line.popleft()
             self.queued -= people[row]
             room -= people[row]
             seen.append(row)
-        return np.array(seen, dtype=np.intp), np.array(turned, dtype=np.intp)
+
+
+def port_waits(ports: list[PortOfEntry]) -> np.ndarray:
+    """The days each port's line would take to clear at its capacity (every port has the same
+    share of the walk-up capacity; 1e6 when ports take no one), for all of them at once."""
+    capacity = ports[0].capacity
+    queued = np.array([port.queued for port in ports])
+    return queued / capacity if capacity > 0 else np.full(len(ports), 1e6)
 
 
 class AppointmentSystem:

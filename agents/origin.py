@@ -110,11 +110,17 @@ class OriginCommunities(Agent):
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
         leaving: list[int] = []
         classes: list[int] = []
+        staying: list[int] = []
         for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                went = self.decide_class(i, f, n, chosen)
+                went = self.decide_class(i, f, n, chosen, staying)
                 leaving += went
                 classes += [i] * len(went)
+        if staying:
+            people = self.people_at_home.count(staying) * m.scale
+            m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
+            m.today["stayed_home"] += people
+            self.people_at_home.release(staying)
         self.set_out(np.array(classes, dtype=np.intp), np.array(leaving, dtype=np.intp))
 
     def hear(self) -> None:
@@ -257,21 +263,17 @@ class OriginCommunities(Agent):
             self._units_from = day
         return self._units[day - self._units_from]
 
-    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int]) -> list[int]:
+    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int], staying: list[int]) -> list[int]:
         """Today's newcomers and the others who reconsider (n in all) of class i act on their
-        choices (how many chose each, in `HOME` order); returns those who set out (their rows)."""
-        m, pool, home = self.model, self.pools[i], self.people_at_home
+        choices (how many chose each, in `HOME` order); returns those who set out (their rows), and
+        adds those who stay home to `staying` (counted and let go together, for every class)."""
+        pool = self.pools[i]
         go, _, stay, parole = chosen
         deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
         for person in deciding[go:go + parole]:
             if not self.paroled(person):
                 pool.append(person)  # this month's room ran out: they wait
-        if stay:
-            staying = deciding[go + parole:go + parole + stay]
-            people = home.count(staying) * m.scale
-            m.census.move(State.CONSIDERING, State.STAYED_HOME, people)
-            m.today["stayed_home"] += people
-            home.release(staying)
+        staying += deciding[go + parole:go + parole + stay]
         pool.extend(deciding[go + parole + stay:])
         return deciding[:go]
 

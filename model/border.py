@@ -88,6 +88,9 @@ class Border:
                             if 0 <= c.col + dx < WIDTH] for c in CITIES]
         self.south_cells = [g._cells[(x, y)] for x in range(WIDTH) for y in SOUTH_ROWS]
         self.city_xy = [np.array([c.coordinate for c in cells]) for cells in self.city_cells]
+        # Each city's cells as one index into the layers (a city's cells in `city_cells` order), and whose each is.
+        self._city_cell_xy = tuple(np.concatenate(self.city_xy).T)
+        self._city_of_cell = np.repeat(np.arange(len(CITIES)), [len(cells) for cells in self.city_cells])
         self.south_xy = np.array([c.coordinate for c in self.south_cells])  # where the map draws people, by cell
         self.us_cells = {s: [g._cells[(x, y)] for x in range(i * COLS_PER_SECTOR, (i + 1) * COLS_PER_SECTOR)
                              for y in US_ROWS] for i, s in enumerate(SECTORS)}
@@ -112,8 +115,7 @@ class Border:
                 agents_by_sector[s] / COLS_PER_SECTOR)
         self.bp_presence.data = data
 
-    def set_crowding(self, people_by_city: list[float]) -> None:
-        data = self.crowding.data
-        for shelter, cells, people in zip(self.shelter, self.city_cells, people_by_city, strict=True):
-            for cell in cells:
-                data[cell.coordinate] = people / shelter
+    def set_crowding(self, crowding: np.ndarray) -> None:
+        """Each city's crowding (people over shelter places) on all of its cells: one assignment
+        a day rather than one a cell."""
+        self.crowding.data[self._city_cell_xy] = crowding[self._city_of_cell]

@@ -82,10 +82,10 @@ class Information:
         heard = np.stack([self.enter.take(held, axis=2), self.far.take(held, axis=2)], axis=-1)[:, :, None]
         return ((heard + w * outlook) / n).reshape(*outlook.shape[:3], 6)
 
-    def catch_rate(self, sector: int, prior: float) -> float:
-        """Shared estimate of the chance an evader is caught in a sector."""
+    def catch_rates(self, prior: float) -> np.ndarray:
+        """Shared estimate of the chance an evader is caught, in each sector."""
         w = self.prior_weight
-        return (self.sector_caught[sector] + w * prior) / (self.sector_tries[sector] + w)
+        return (self.sector_caught + w * prior) / (self.sector_tries + w)
 
     def announce(self, known_from: int, effective: int, table: dict) -> None:
         self.announcements.append((known_from, effective, table))

@@ -15,7 +15,7 @@ from mesa.time import Schedule
 
 from agents import AppointmentSystem, BorderPatrolSector, MexicanAuthority, PortOfEntry
 from agents import choosing
-from agents.cbp import CITY_SECTOR, reallocate, watch_the_line
+from agents.cbp import CITY_SECTOR, port_waits, reallocate, watch_the_line
 from agents.choosing import outlook_array
 from agents.origin import OriginCommunities
 from agents.population import NONE, Population
@@ -81,6 +81,8 @@ class BorderModel(Model):
         self.cities_in_sector = np.array([by_sector[s] + [NONE] * (width - len(by_sector[s])) for s in SECTORS])
         """Each sector's border cities (padded with NONE): where CBP returns people it met there."""
         self.crowding = [0.0] * len(CITIES)
+        self.catch_array = np.zeros(len(SECTORS) + 1)  # today's shared catch rate by sector (see `read_news`)
+        self.shelter = np.asarray(self.border.shelter, dtype=float)  # places in each city's shelters
         self.outlook = outlook_table(self.levers, bp.apprehension)
         self._outlook_read = None  # the outlook table `outlook_array` was made from
         self.today: defaultdict[str, float] = defaultdict(float)
@@ -214,19 +216,20 @@ class BorderModel(Model):
         seen, turned = [], []
         for port in self.ports:
             if port.line:
-                took, sent_back = port.process()
-                seen.append(took)
-                turned.append(sent_back)
+                port.process(seen, turned)
         if seen:
-            seen, turned = np.concatenate(seen), np.concatenate(turned)
+            seen = np.array(seen, dtype=np.intp)
             self.processing.encounter_all(seen, "ofo", np.full(len(seen), Option.PORT), np.full(len(seen), NONE))
+        if turned:
+            turned = np.array(turned, dtype=np.intp)
             move_all(self, turned, State.STAGING)  # a port closed to their asylum claims turned them away
             learn_all(self, turned, np.full(len(turned), Option.PORT), np.zeros(len(turned)), np.zeros(len(turned)))
             self.calendar.add_all(self.day + 1, turned, "decide")
         holders = self.appointments.allocate()
-        self.today["appointments"] += float(self.population.people[holders].sum())
-        self.processing.encounter_all(holders, "ofo", np.full(len(holders), Option.APPOINTMENT),
-                                      np.full(len(holders), NONE), appointment=True)
+        if len(holders):
+            self.today["appointments"] += float(self.population.people[holders].sum())
+            self.processing.encounter_all(holders, "ofo", np.full(len(holders), Option.APPOINTMENT),
+                                          np.full(len(holders), NONE), appointment=True)
 
     def record(self) -> None:
         """The day's row: today's flows, the census's stocks at the day's end, the rules' levels."""
@@ -265,12 +268,12 @@ class BorderModel(Model):
         """Once a day: what travellers can know today (shared beliefs, catch rates, routes)."""
         apprehension = self.levers.border_patrol.apprehension
         self.worth = Worth.today(self.beh, self.courts, self.levers)
-        self.catch = [self.info.catch_rate(k, apprehension) for k in range(len(SECTORS))]
-        self.catch_array = np.array([*self.catch, 0.0])  # the last entry pads `reach_index`
+        self.catch_array[:-1] = self.info.catch_rates(apprehension)  # the last entry pads `reach_index`
+        self.catch = self.catch_array[:-1].tolist()
         if self.outlook is not self._outlook_read:
             self.outlook_array, self._outlook_read = outlook_array(self.outlook), self.outlook
         self.shared = self.info.shared_beliefs(self.outlook_array)
-        self.port_wait = np.array([port.expected_wait() for port in self.ports])  # the lines as they stand this morning
+        self.port_wait = port_waits(self.ports)  # the lines as they stand this morning
         self.exposure = self.border.route_exposure()
         self.stop_chance = (self.levers.mexico.interdiction * self.exposure).tolist()  # on the way to each city
         # (group, city): each group's pull of each city today (`agents/routes.py`), accumulated for
@@ -293,8 +296,9 @@ class BorderModel(Model):
         people = np.bincount(p.city[in_city], p.people[in_city].astype(float), len(CITIES))
         for port in self.ports:
             people[port.city] += port.queued
-        self.border.set_crowding(people.tolist())
-        return (people / np.asarray(self.border.shelter)).tolist()
+        crowding = people / self.shelter
+        self.border.set_crowding(crowding)
+        return crowding.tolist()
 
     def hearing(self, t) -> None:
         self.processing.hearing(t)

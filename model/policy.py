@@ -277,6 +277,9 @@ def among(outcomes) -> np.ndarray:
     return table
 
 
+IS_BARRING = among(BARRING)
+
+
 def bar_end(levers: Levers, day: int, kind: str, outcome: Outcome) -> int | None:
     """The last day of the re-entry bar a Title 8 removal order carries (children returned to Mexico
     under the TVPRA leave without an order)."""
@@ -286,7 +289,7 @@ def bar_end(levers: Levers, day: int, kind: str, outcome: Outcome) -> int | None
 
 def bar_ends(levers: Levers, day: int, child, outcome):
     """`bar_end` for arrays of people (whether each is a child alone, each one's outcome): -1 for none."""
-    barred = ~np.asarray(child) & among(BARRING)[outcome]
+    barred = ~np.asarray(child) & IS_BARRING[outcome]
     return np.where(barred, day + round(365 * levers.processing.reentry_bar_years), -1)
 
 

@@ -41,6 +41,7 @@ class Processing:
     def __init__(self, model):
         self.model = model
         self.holding = 0.0  # people in Border Patrol's holding today (port custody is apart)
+        self._custody_read, self._custody = None, None  # `custody` of these rules (`levers.processing`)
 
     def encounter(self, t, channel: str, option: int, sector: str | None, appointment: bool = False) -> None:
         """One traveller encountered (for checks of the rules one case at a time)."""
@@ -99,7 +100,9 @@ class Processing:
         p.last_encounter[rows] = day
         p.tried[rows], p.sector[rows], p.outcome[rows] = options, sectors, outcomes
         move_all(m, rows, State.IN_CUSTODY)
-        m.calendar.add_all(day + custody(days)[outcomes], rows, "book_out")
+        if lev.processing is not self._custody_read:
+            self._custody, self._custody_read = custody(days), lev.processing
+        m.calendar.add_all(day + self._custody[outcomes], rows, "book_out")
 
     def book_out_all(self, rows: np.ndarray) -> None:
         """Carry out the pathways decided at encounter of everyone due out of custody today, and the
