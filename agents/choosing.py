@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.traveller import move_all, retire_all
+from agents.traveller import logit, move_all, retire_all
 from agents.valuation import (APPOINTMENT, EVADE, GIVE_UP, PORT, SEND_CHILD, SURRENDER, WAIT, Circumstances,
                               best_evasion, border_options, draw_choices, within_bar)
 from model.params import GROUPS, KINDS
@@ -47,14 +47,20 @@ class Deciders:
         return len(self.rows)
 
 
+def listening(m, rows: np.ndarray) -> Deciders:
+    """Today's deciders, their beliefs moved toward what others report (and kept)."""
+    d = Deciders(m, rows)
+    d.belief += m.beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)
+    m.population.belief[rows] = d.belief
+    return d
+
+
 def decide(model, rows: np.ndarray) -> None:
     """Today's deciders in border cities update their beliefs, value their options, choose, and act."""
     if not len(rows):
         return
     m, beh = model, model.beh
-    d = Deciders(m, rows)
-    d.belief += beh.social_weight * (m.shared[d.g, d.k, d.fear] - d.belief)  # toward what others report
-    m.population.belief[rows] = d.belief
+    d = listening(m, rows)
     values, awaited = option_values(m, d)
     act(m, rows, draw_choices(m.rng, values, beh.choice_noise), awaited)
 
@@ -89,6 +95,40 @@ def act(m, rows: np.ndarray, chosen: np.ndarray, awaited: np.ndarray | None) -> 
         else:  # a family sends its children on alone
             for family in m.population.handles(who):
                 family.act(choice)
+
+
+def take_stock_in_mpp(m, rows: np.ndarray) -> None:
+    """MPP enrollees whose day to take stock it is. Those whose hearing has come attend it; the
+    others move their beliefs toward what others report and value waiting for the hearing, evading
+    and going home, together (they judge their case by what they believe of asylum, not by the
+    published relief rate, and weigh the wait until they next reconsider). Then each, in turn,
+    attends its hearing or draws its choice and acts on it (`Traveller.act_in_mpp`)."""
+    if not len(rows):
+        return
+    p, beh = m.population, m.beh
+    at_hearing = m.day >= p.hearing_day[rows]
+    values = iter(mpp_values(m, rows[~at_hearing]))
+    for t, hearing in zip(p.handles(rows), at_hearing.tolist(), strict=True):
+        if hearing:
+            m.hearing(t)
+            continue
+        wait, give_up, evade = next(values)
+        t.act_in_mpp(logit(m.random, {WAIT: wait, GIVE_UP: give_up, EVADE: evade}, beh.choice_noise))
+
+
+def mpp_values(m, waiting: np.ndarray) -> list[tuple[float, float, float]]:
+    """Each enrollee's value of waiting for the hearing, of going home and of evading, after moving
+    its beliefs toward what others report."""
+    if not len(waiting):
+        return []
+    beh = m.beh
+    d = listening(m, waiting)
+    catch, danger = best_evasion(m, d.city, d.risk)
+    stay = d.belief[:, 0] * m.worth.entry - beh.wait_cost * (1 + np.asarray(m.crowding)[d.city]) * beh.mpp_reconsider_days
+    home = beh.home_value * (1.0 - d.claim)
+    evade = (1 - catch) * beh.entry_value * (1 - beh.claim_value * d.claim) - catch * m.worth.far \
+        - beh.danger_weight / d.risk * danger - beh.evade_cost
+    return list(zip(stay.tolist(), home.tolist(), evade.tolist(), strict=True))
 
 
 def circumstances(m, d: Deciders) -> Circumstances:

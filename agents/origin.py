@@ -100,20 +100,21 @@ class OriginCommunities(Agent):
         self.hear()
         self.value_classes()
         fresh = self.newcomers(m.date)
-        live = [i for i, pool in enumerate(pools) if pool]
+        live = [i for i, pool in enumerate(pools) if pool or i in fresh]
         if not live:
             return
-        # Who reconsiders today, and what they choose, for every class at once.
-        new = [fresh[i] for i in live]
-        waiting = [len(pools[i]) - f for i, f in zip(live, new, strict=True)]
+        # Who reconsiders today (every newcomer, and some of those already waiting), and what they
+        # choose, for every class at once.
+        new = [len(fresh.get(i, ())) for i in live]
+        waiting = [len(pools[i]) for i in live]
         deciding = np.add(new, m.rng.binomial(waiting, 1.0 / m.beh.home_reconsider_days))
         counts = m.rng.multinomial(deciding, logit_chances(self.values[live], m.beh.choice_noise))
         leaving: list[int] = []
         classes: list[int] = []
         staying: list[int] = []
-        for i, f, n, chosen in zip(live, new, deciding.tolist(), counts.tolist(), strict=True):
+        for i, n, chosen in zip(live, deciding.tolist(), counts.tolist(), strict=True):
             if n:
-                went = self.decide_class(i, f, n, chosen, staying)
+                went = self.decide_class(i, fresh.get(i, []), n, chosen, staying)
                 leaving += went
                 classes += [i] * len(went)
         if staying:
@@ -215,26 +216,26 @@ class OriginCommunities(Agent):
         return values
 
     # -- people ----------------------------------------------------------------------------
-    def newcomers(self, date) -> list[int]:
-        """Today's people who start to consider leaving, drawn for every group and kind at once and
-        added to their classes; returns how many joined each class."""
-        m, bins, pools = self.model, self.bins, self.pools
+    def newcomers(self, date) -> dict[int, list[int]]:
+        """Today's people who start to consider leaving, drawn for every group and kind at once;
+        returns the rows of each class's newcomers (classes with any), in the order drawn. They
+        decide today and join their class's pool only if they wait (`decide_class`)."""
+        m, bins = self.model, self.bins
         units = m.rng.poisson(self.expected_units(date)).ravel()
         cells = np.repeat(self.cells, units)
         n = len(cells)
         if n == 0:
-            return [0] * len(self.classes)
+            return {}
         traits = self.traits(cells, n)
         rows = self.people_at_home.add(*traits)
         joined = cells * bins + np.minimum(bins - 1, (traits[0] * bins).astype(np.intp))
-        fresh = np.bincount(joined, minlength=len(self.classes)).tolist()
-        # Each class's newcomers join its pool together, in the order they were drawn (a stable sort).
+        counts = np.bincount(joined, minlength=len(self.classes))
+        # Each class's newcomers together, in the order they were drawn (a stable sort).
         by_class = rows[np.argsort(joined, kind="stable")].tolist()
-        start = 0
-        for i, count in enumerate(fresh):
-            if count:
-                pools[i].extend(by_class[start:start + count])
-                start += count
+        fresh, start = {}, 0
+        for i in np.flatnonzero(counts).tolist():
+            fresh[i] = by_class[start:start + counts[i]]
+            start += counts[i]
         arrived = int(traits[3].sum() + traits[4].sum()) * m.scale
         m.census.enter(State.CONSIDERING, arrived)
         m.today["pressure"] += arrived
@@ -263,13 +264,14 @@ class OriginCommunities(Agent):
             self._units_from = day
         return self._units[day - self._units_from]
 
-    def decide_class(self, i: int, fresh: int, n: int, chosen: list[int], staying: list[int]) -> list[int]:
-        """Today's newcomers and the others who reconsider (n in all) of class i act on their
-        choices (how many chose each, in `HOME` order); returns those who set out (their rows), and
-        adds those who stay home to `staying` (counted and let go together, for every class)."""
+    def decide_class(self, i: int, fresh: list[int], n: int, chosen: list[int], staying: list[int]) -> list[int]:
+        """Today's newcomers (their rows) and the longest waiting of class i's pool, n in all, act on
+        their choices (how many chose each, in `HOME` order), the newest first; returns those who set
+        out (their rows), adds those who stay home to `staying` (counted and let go together, for
+        every class), and puts those who wait at the back of the pool."""
         pool = self.pools[i]
         go, _, stay, parole = chosen
-        deciding = [pool.pop() for _ in range(fresh)] + [pool.popleft() for _ in range(n - fresh)]
+        deciding = fresh[::-1] + [pool.popleft() for _ in range(n - len(fresh))]
         for person in deciding[go:go + parole]:
             if not self.paroled(person):
                 pool.append(person)  # this month's room ran out: they wait

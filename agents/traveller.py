@@ -10,8 +10,8 @@ before announced changes and shifts between sectors come from these choices.
 A traveller is a Mesa agent whose fields live in its row of the population's arrays
 (`agents/population.py`). What a day's arrivals, book-outs and returns do is written here
 once, for any number of rows at once (`move_all`, `reach_cities`, ...); the few things one
-traveller does alone (an MPP enrollee's reckoning, a family sending its children on) are
-methods of the agent.
+traveller does alone (an MPP enrollee acting on its choice, a family sending its children on)
+are methods of the agent.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import numpy as np
 from mesa import Agent
 
 from agents.population import NONE, SOUTH
-from agents.valuation import CHOICES, EVADE, GIVE_UP, SEND_CHILD, SURRENDER, WAIT, best_evasion
+from agents.valuation import CHOICES, EVADE, GIVE_UP, SEND_CHILD, SURRENDER, WAIT
 from model.border import SECTORS
 from model.params import GROUPS, KINDS
 from model.policy import Option, Outcome
@@ -169,26 +169,10 @@ class Traveller(Agent):
         nxt = m.day + 1 + int(m.random.expovariate(1.0 / m.beh.mpp_reconsider_days))
         m.calendar.add(min(nxt, self.hearing_day), self, "mpp")
 
-    def mpp_day(self) -> None:
-        """Waiting in Mexico under MPP: attend the hearing when it comes, or give the case up."""
+    def act_in_mpp(self, choice: int) -> None:
+        """Carry out an MPP enrollee's choice (`agents.choosing.take_stock_in_mpp`): wait for the
+        hearing and take stock again later, or give the case up, to evade or to go home."""
         m = self.model
-        if m.day >= self.hearing_day:
-            m.hearing(self)
-            return
-        beh = m.beh
-        belief = np.asarray(self.belief)
-        belief += beh.social_weight * (m.shared[self.g, self.k, int(self.claim > m.levers.processing.fear_threshold)]
-                                       - belief)  # toward what others report
-        self.belief = belief
-        # Enrollees judge their case by what they believe of asylum, not by the published relief rate,
-        # and weigh the wait until they next reconsider.
-        claim, risk, city = self.claim, self.risk, self.city
-        stay = belief[0] * m.worth.entry - beh.wait_cost * (1 + m.crowding[city]) * beh.mpp_reconsider_days
-        values = {WAIT: stay, GIVE_UP: beh.home_value * (1.0 - claim)}
-        catch, danger = (x[0] for x in best_evasion(m, np.array([city]), risk))
-        values[EVADE] = (1 - catch) * beh.entry_value * (1 - beh.claim_value * claim) - catch * m.worth.far \
-            - beh.danger_weight / risk * danger - beh.evade_cost
-        choice = logit(m.random, values, beh.choice_noise)
         if choice == WAIT:
             self.reconsider_in_mpp()
             return

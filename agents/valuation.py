@@ -196,7 +196,7 @@ def draw_choices(rng: np.random.Generator, values: np.ndarray, noise: float) -> 
 # -- where to evade -----------------------------------------------------------------------
 def best_evasion(m, city: np.ndarray, risk) -> tuple[np.ndarray, np.ndarray]:
     """For people in these cities with this risk tolerance, the shared catch rate and the danger of
-    the sector within reach where evading looks best (an MPP enrollee asks for one city)."""
+    the sector within reach where evading looks best."""
     _, catch, danger, best = evasion_choice(m, city, risk)
     return catch.take(best), danger.take(best)
 

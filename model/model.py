@@ -204,8 +204,7 @@ class BorderModel(Model):
         self.appointments.withdraw(waiting)
         move_all(self, waiting, State.STAGING)
         choosing.decide(self, deciding[DECIDING[p.state[deciding]]])  # not picked up by Mexico today
-        for t in p.handles(in_mpp):
-            t.mpp_day()
+        choosing.take_stock_in_mpp(self, in_mpp)
 
     def cross_and_present(self) -> None:
         crossings, self.crossings = self.crossings, []
