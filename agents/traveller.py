@@ -31,6 +31,7 @@ from model.states import State
 GROUP_INDEX = {group: g for g, group in enumerate(GROUPS)}
 KIND_INDEX = {kind: k for k, kind in enumerate(KINDS)}
 MEXICAN, FAMILY, CHILD = GROUPS.index("mx"), KINDS.index("family"), KINDS.index("uc")
+STATES = len(State)  # (an Enum's len is a Python call: this is read in every move)
 SLOT = np.full(max(Option) + 1, NONE)
 SLOT[[Option.SURRENDER, Option.PORT, Option.APPOINTMENT]] = (0, 1, 2)
 """Where each option's (enter, far) belief sits in a traveller's six beliefs (NONE: no belief)."""
@@ -198,7 +199,7 @@ def move_all(model, rows: np.ndarray, state: State) -> None:
         return
     p, census = model.population, model.census.people
     people = p.people[rows]
-    census -= np.bincount(p.state[rows], people, len(State)).astype(np.int64)
+    census -= np.bincount(p.state[rows], people, STATES).astype(np.int64)
     census[state] += people.sum()
     p.state[rows] = state
 
