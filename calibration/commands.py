@@ -310,6 +310,7 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, priors: dict
     from calibration.calibrate import scenario_document, write_fit
     from calibration.patterns import observed_patterns
     from calibration.simulation import derived, with_draw
+    from calibration.kept_runs import KeptRuns
     from calibration.smc import kept_generations, point, smc
 
     scenario = base.with_values({"run.scale": args.scale})
@@ -335,12 +336,15 @@ def _calibrate_smc(args: argparse.Namespace, staging, window, base, priors: dict
                          early_rejection=args.early_rejection,
                          log=lambda s: print(s, file=sys.stderr))
         except BaseException as err:
-            done = kept_generations(running / "smc.db")
-            if not interrupted and done <= before:
+            done, simulated = kept_generations(running / "smc.db"), len(KeptRuns(running, ""))
+            if not interrupted and done <= before and not simulated:
                 shutil.rmtree(running, ignore_errors=True)  # nothing gained to go on from: as it was
             elif isinstance(err, KeyboardInterrupt):
-                raise Stopped(f"interrupted: {done} generations of the ABC-SMC run are kept in {running}; go on "
-                              f"with the same command and --resume", interrupted_code(err)) from None
+                kept = f"{done} generations of the ABC-SMC run are" if done else \
+                    f"the {simulated} simulations of the ABC-SMC run so far are"
+                raise Stopped(f"interrupted: {kept} kept in {running}; go on with the same command and --resume"
+                              + (f" (its {simulated} simulations are kept too: none is run again)" if done else ""),
+                              interrupted_code(err)) from None
             raise
         shutil.move(running / "smc.db", staging.path / "smc.db")
         rec = result["record"]

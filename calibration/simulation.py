@@ -19,6 +19,8 @@ the series that make it up (the three groups, the nine sectors).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -108,6 +110,12 @@ class Simulator:
     def __init__(self, scenario: Scenario, window: Window, keys: list[str], seed: int):
         self.scenario = scenario.with_values({"run.start": window.start, "run.end": window.end})
         self.months, self.keys, self.seed = window.months(), keys, seed
+        self.kept = None
+        """Where each simulation's statistics are kept as it ends, if anywhere (`calibration.kept_runs`)."""
+
+    def settings(self) -> str:
+        """Everything a simulation's statistics depend on besides the parameters drawn."""
+        return json.dumps([self.scenario.to_dict(), self.months, self.keys, self.seed], default=str, sort_keys=True)
 
     def scenario_for(self, values: dict[str, float]) -> Scenario:
         return with_draw(self.scenario, values).with_values({"run.seed": run_seed(self.seed, values)})
@@ -139,7 +147,13 @@ class Simulator:
         return out
 
     def __call__(self, parameters) -> dict[str, float]:
-        return self.summary(self.begin(parameters).run())
+        values = dict(parameters)
+        if self.kept is not None and (kept := self.kept.get(values)) is not None:
+            return kept
+        statistics = self.summary(self.begin(parameters).run())
+        if self.kept is not None:
+            self.kept.put(values, statistics)
+        return statistics
 
 
 def with_draw(scenario: Scenario, values: dict[str, float]) -> Scenario:

@@ -41,6 +41,7 @@ import pandas as pd
 
 from calibration import sector_routes, smooth_pressure
 from calibration.fit import PRIORS, Window, _typed
+from calibration.kept_runs import KeptRuns, seeded_sampler
 from calibration.priors import Uniform
 from calibration.simulation import Simulator, derived, observed_statistics, series_weight
 from experiments.errors import ExperimentError
@@ -228,12 +229,14 @@ def kept_generations(database: Path) -> int:
     return 0 if last is None else last + 1
 
 
-def sampler_for(workers: int, client=None):
-    from pyabc.sampler import DaskDistributedSampler, MulticoreEvalParallelSampler, SingleCoreSampler
+def sampler_for(workers: int, seed: int, client=None):
+    """On a Dask cluster pyabc's Dask sampler; else proposals from seeds of their own, accepted in
+    order, in `workers` local processes (`calibration.kept_runs`)."""
+    from pyabc.sampler import DaskDistributedSampler
 
     if client is not None:
         return DaskDistributedSampler(dask_client=client)
-    return MulticoreEvalParallelSampler(n_procs=workers) if workers > 1 else SingleCoreSampler()
+    return seeded_sampler(seed, workers)
 
 
 def transition(keys):
@@ -253,8 +256,9 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
 
     The run is kept in DIR/smc.db; if that already holds one, it is continued (to `generations`
     generations in all, `max_simulations` simulations in all) instead of started over. It stops at
-    whichever comes first of those and `min_epsilon`. With one worker and a fresh database the fit is
-    reproducible: the same seed gives the same posterior. With `early_rejection` a simulation stops as
+    whichever comes first of those and `min_epsilon`. On local workers the fit is reproducible (the
+    same seed gives the same posterior, whatever `workers`), and each simulation is kept in DIR as it
+    ends, so a fit stopped inside a generation runs none of them again (`calibration.kept_runs`). With `early_rejection` a simulation stops as
     soon as it cannot be accepted, and the distance's scales come from the accepted simulations
     (`calibration.early_rejection`); without, every simulation runs to the end and the scales come from
     all of them. `scale` is how a statistic's spread is measured (SCALES).
@@ -281,13 +285,15 @@ def smc(scenario: Scenario, obs: pd.DataFrame, window: Window, priors: dict, out
                                                all_particles_for_scale=not early_rejection,
                                                fixed_weights={k: series_weight(k.split(":")[0]) for k in keys})
     simulator = Simulator(scenario, window, keys, seed)
+    if not dask and not early_rejection:  # (a Dask worker may not see this directory; a stopped run has no statistics)
+        simulator.kept = KeptRuns(out, simulator.settings())
     np.random.seed(seed % 2**32)  # pyabc draws from the prior and the kernels with numpy's global generator
     backend = Dask(dask, workers if workers > 1 else None) if dask else None
     try:
         client = backend.__enter__().client if backend else None
         model = EarlyRejection(simulator) if early_rejection else simulator
         abc = pyabc.ABCSMC(model, prior, distance, population_size=population,
-                           eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, client),
+                           eps=QuantileEpsilon(alpha=0.5), sampler=sampler_for(workers, seed, client),
                            transitions=transition(list(priors)))
         url = f"sqlite:///{db}"
         resumed = kept_generations(db) > 0

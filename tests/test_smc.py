@@ -17,6 +17,7 @@ import pytest
 from calibration import fit, sector_routes, simulation, smc, smooth_pressure
 from calibration.calibrate import historical_with_fit
 from calibration.fit import Window, simulate
+from calibration.kept_runs import KeptRuns
 from calibration.priors import Normal, Uniform
 from experiments.errors import ExperimentError
 from model.border import SECTORS
@@ -453,7 +454,10 @@ def test_a_stop_while_a_generation_is_written_is_a_stop_not_a_database_error(tmp
     monkeypatch.setattr(pyabc.History, "done", cannot_tidy_up)
     code, _, err = cli(["calibrate", "--method", "smc", "--through", "2018-12", "--scale", "1000", "--population",
                         "3", "--generations", "2", "--pressure-every", "3", "--out", tmp_path / "fit"], capsys)
-    assert code == 130 and beyond_progress(err) == ["borderflow: interrupted; nothing was written"], err
+    running = tmp_path / "fit.smc-running"
+    assert code == 130 and beyond_progress(err) == [f"borderflow: interrupted: the {len(KeptRuns(running, ''))} "
+                                                    f"simulations of the ABC-SMC run so far are kept in {running}; "
+                                                    f"go on with the same command and --resume"], err
     try:  # an error with no stop behind it is left as it is
         raise InvalidRequestError("no stop")
     except InvalidRequestError as plain:
@@ -489,9 +493,10 @@ def test_sigterm_stops_a_fit_and_its_workers_in_one_line(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
     assert process.returncode == 143 and "Traceback" not in err, err
+    simulated = len(KeptRuns(database.parent, ""))
     assert beyond_progress(err) == [f"borderflow: interrupted: {smc_generations(database)} generations of the "
                                    f"ABC-SMC run are kept in {database.parent}; go on with the same command "
-                                   f"and --resume"]
+                                   f"and --resume (its {simulated} simulations are kept too: none is run again)"]
 
 
 PROGRESS = re.compile(r"^(\d+ parameters, \d+ statistics: |generation \d+ \(\d+ s\): |continuing the run in )")
