@@ -77,6 +77,15 @@ class KeptRuns:
             return db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
 
+def sampler_for(workers: int, seed: int, client=None):
+    """On a Dask cluster (`client`) pyabc's Dask sampler; else `seeded_sampler` in `workers` local processes."""
+    if client is not None:
+        from pyabc.sampler import DaskDistributedSampler
+
+        return DaskDistributedSampler(dask_client=client)
+    return seeded_sampler(seed, workers)
+
+
 def seeded_sampler(seed: int, workers: int = 1):
     """A pyabc sampler that draws proposal i of generation t from `task_seed(seed, t, i)` and accepts in
     the order of i, simulating in `workers` processes (forked at each generation, as pyabc's own

@@ -41,7 +41,7 @@ import pandas as pd
 
 from calibration import sector_routes, smooth_pressure
 from calibration.fit import PRIORS, Window, _typed
-from calibration.kept_runs import KeptRuns, seeded_sampler
+from calibration.kept_runs import KeptRuns, sampler_for
 from calibration.priors import Uniform
 from calibration.simulation import Simulator, derived, observed_statistics, series_weight
 from experiments.errors import ExperimentError
@@ -227,16 +227,6 @@ def kept_generations(database: Path) -> int:
             raise
         return 0
     return 0 if last is None else last + 1
-
-
-def sampler_for(workers: int, seed: int, client=None):
-    """On a Dask cluster pyabc's Dask sampler; else proposals from seeds of their own, accepted in
-    order, in `workers` local processes (`calibration.kept_runs`)."""
-    from pyabc.sampler import DaskDistributedSampler
-
-    if client is not None:
-        return DaskDistributedSampler(dask_client=client)
-    return seeded_sampler(seed, workers)
 
 
 def transition(keys):
